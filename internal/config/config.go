@@ -1,0 +1,127 @@
+// Package config owns Roost's configuration: the one Config struct, its
+// defaults, and how flags, ROOST_* environment variables and an optional YAML
+// file combine into it (flags win over the environment, which wins over the
+// file, which wins over the defaults).
+//
+// The field comments of Config are the configuration reference; the README
+// repeats them. This package does not create files or listeners.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+)
+
+// Config is everything an operator can set. The `flag` tag names the
+// command-line flag; the environment variable is ROOST_ plus the flag name in
+// upper case with '-' as '_'; the `yaml` tag is the key in the config file.
+type Config struct {
+	// DataDir holds the database, the CA, the server certificate and the
+	// admin credentials. Created on first start.
+	DataDir string `yaml:"dataDir" flag:"data-dir"`
+	// APIAddr is where the AWS-compatible control plane (iot) and data plane
+	// (iot-data) listen. Loopback by default: over plain HTTP the API carries
+	// private keys (CreateKeysAndCertificate), so expose it only with APITLS.
+	APIAddr string `yaml:"apiAddr" flag:"api-addr"`
+	// APITLS serves the API over HTTPS with the server certificate.
+	APITLS bool `yaml:"apiTLS" flag:"api-tls"`
+	// Hosts are the names and addresses put in the server certificate.
+	// Defaults to localhost, 127.0.0.1, ::1 and the machine's host name.
+	Hosts []string `yaml:"hosts" flag:"host"`
+	// Endpoint is the device endpoint host that DescribeEndpoint returns.
+	// Defaults to the first of Hosts.
+	Endpoint string `yaml:"endpoint" flag:"endpoint"`
+	// Region appears in ARNs and is the SigV4 signing region clients use.
+	Region string `yaml:"region" flag:"region"`
+	// AccountID appears in ARNs (12 digits). Generated once on first start
+	// when not set.
+	AccountID string `yaml:"accountId" flag:"account-id"`
+	// AccessKeyID and SecretAccessKey name the admin credentials. When both
+	// are empty, a pair is generated on first start and written to
+	// <DataDir>/credentials.
+	AccessKeyID     string `yaml:"accessKeyId" flag:"access-key-id"`
+	SecretAccessKey string `yaml:"secretAccessKey" flag:"secret-access-key"`
+	// LogLevel is debug, info, warn or error; LogFormat is text or json.
+	LogLevel  string `yaml:"logLevel" flag:"log-level"`
+	LogFormat string `yaml:"logFormat" flag:"log-format"`
+}
+
+// Default returns the configuration Roost runs with when nothing is set.
+func Default() Config {
+	return Config{
+		DataDir:   "roost-data",
+		APIAddr:   "127.0.0.1:8440",
+		Hosts:     defaultHosts(),
+		Region:    "us-east-1",
+		LogLevel:  "info",
+		LogFormat: "text",
+	}
+}
+
+func defaultHosts() []string {
+	hosts := []string{"localhost", "127.0.0.1", "::1"}
+	if h, err := os.Hostname(); err == nil && h != "" && h != "localhost" {
+		hosts = append(hosts, h)
+	}
+	return hosts
+}
+
+// DeviceEndpoint is the host devices are told to connect to.
+func (c *Config) DeviceEndpoint() string {
+	if c.Endpoint != "" {
+		return c.Endpoint
+	}
+	if len(c.Hosts) > 0 {
+		return c.Hosts[0]
+	}
+	return "localhost"
+}
+
+var (
+	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
+	accountRE   = regexp.MustCompile(`^\d{12}$`)
+	accessKeyRE = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
+)
+
+// Validate reports every invalid field at once.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if c.DataDir == "" {
+		bad("data-dir must not be empty")
+	}
+	if _, _, err := net.SplitHostPort(c.APIAddr); err != nil {
+		bad("api-addr %q: %v", c.APIAddr, err)
+	}
+	if len(c.Hosts) == 0 {
+		bad("host: at least one host name is needed for the server certificate")
+	}
+	if !regionRE.MatchString(c.Region) {
+		bad("region %q is not a region name such as us-east-1", c.Region)
+	}
+	if c.AccountID != "" && !accountRE.MatchString(c.AccountID) {
+		bad("account-id %q must be 12 digits", c.AccountID)
+	}
+	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
+		bad("access-key-id and secret-access-key must be set together")
+	}
+	if c.AccessKeyID != "" && !accessKeyRE.MatchString(c.AccessKeyID) {
+		bad("access-key-id must be 16 to 128 upper-case letters and digits")
+	}
+	if c.SecretAccessKey != "" && len(c.SecretAccessKey) < 16 {
+		bad("secret-access-key must be at least 16 characters")
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("log-format %q: want text or json", c.LogFormat)
+	}
+	return errors.Join(errs...)
+}

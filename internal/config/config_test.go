@@ -1,0 +1,83 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func load(t *testing.T, args []string, env map[string]string) (Config, error) {
+	t.Helper()
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	c := Default()
+	Bind(fs, &c)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return Load(fs, func(k string) string { return env[k] })
+}
+
+func TestLoadPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "roost.yaml")
+	yaml := "region: eu-west-1\naccountId: \"111111111111\"\nhosts: [iot.example.com]\napiAddr: 127.0.0.1:9000\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := load(t, []string{"--config", file, "--region", "us-west-2"},
+		map[string]string{"ROOST_ACCOUNT_ID": "123456789012", "ROOST_REGION": "ap-south-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Region != "us-west-2" {
+		t.Errorf("flag must win over env and file: region %q", c.Region)
+	}
+	if c.AccountID != "123456789012" {
+		t.Errorf("env must win over file: account %q", c.AccountID)
+	}
+	if c.APIAddr != "127.0.0.1:9000" || len(c.Hosts) != 1 || c.Hosts[0] != "iot.example.com" {
+		t.Errorf("file values not applied: %+v", c)
+	}
+	if c.DeviceEndpoint() != "iot.example.com" {
+		t.Errorf("endpoint defaults to first host, got %q", c.DeviceEndpoint())
+	}
+}
+
+func TestLoadSliceFlag(t *testing.T) {
+	c, err := load(t, []string{"--host", "a.example", "--host", "10.0.0.1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.Hosts, ",") != "a.example,10.0.0.1" {
+		t.Errorf("hosts %v", c.Hosts)
+	}
+}
+
+func TestValidateFailures(t *testing.T) {
+	cases := map[string][]string{
+		"fail/region":       {"--region", "moon"},
+		"fail/account":      {"--account-id", "12"},
+		"fail/half-creds":   {"--access-key-id", "AKIAAAAAAAAAAAAAAAAA"},
+		"fail/short-secret": {"--access-key-id", "AKIAAAAAAAAAAAAAAAAA", "--secret-access-key", "x"},
+		"fail/api-addr":     {"--api-addr", "nope"},
+		"fail/log-level":    {"--log-level", "loud"},
+	}
+	for name, args := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := load(t, args, nil); err == nil {
+				t.Fatal("want a validation error")
+			}
+		})
+	}
+}
+
+func TestUnknownFileKeyRefused(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(file, []byte("regoin: us-east-1\n"), 0o600)
+	if _, err := load(t, []string{"--config", file}, nil); err == nil {
+		t.Fatal("a misspelt key must be refused")
+	}
+}

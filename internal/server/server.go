@@ -1,0 +1,208 @@
+// Package server wires Roost together: configuration, then the data
+// directory (store, CA, server certificate, credentials), then the services,
+// then the listeners, in that order, and stops them in reverse.
+//
+// It holds no logic of its own beyond start-up and shutdown order; each
+// piece lives in the package named after what it owns.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/roost-iot/roost/internal/api"
+	"github.com/roost-iot/roost/internal/config"
+	"github.com/roost-iot/roost/internal/iam"
+	"github.com/roost-iot/roost/internal/pki"
+	"github.com/roost-iot/roost/internal/policy"
+	"github.com/roost-iot/roost/internal/registry"
+	"github.com/roost-iot/roost/internal/sigv4"
+	"github.com/roost-iot/roost/internal/store/sqlite"
+)
+
+// Server is a running Roost.
+type Server struct {
+	cfg     config.Config
+	log     *slog.Logger
+	db      *sqlite.DB
+	ca      *pki.CA
+	keys    *pki.KeyPool
+	creds   *iam.Credentials
+	admin   iam.Credential
+	account string
+	reg     *registry.Service
+	fresh   bool // the data directory was created by this start
+
+	apiLn  net.Listener
+	apiSrv *http.Server
+	done   chan error
+}
+
+// Open prepares the data directory and the services without listening.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, done: make(chan error, 1)}
+	if err := s.openDataDir(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.reg = registry.New(registry.Options{
+		Store: s.db, Region: cfg.Region, Account: s.account, Issuer: s.ca, CAPEM: s.ca.CertPEM(),
+		ValidatePolicy: func(doc []byte) error { _, err := policy.Parse(doc); return err },
+	})
+	return s, nil
+}
+
+func (s *Server) openDataDir(ctx context.Context) error {
+	dir := s.cfg.DataDir
+	s.fresh = !exists(filepath.Join(dir, dbFile))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, dbFile))
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	s.db = db
+	now := time.Now()
+	if s.ca, _, err = loadOrCreateCA(dir, now); err != nil {
+		return err
+	}
+	s.keys = pki.NewKeyPool(8)
+	s.keys.Start()
+	s.ca.UseKeyPool(s.keys)
+	if err := ensureServerCert(dir, s.ca, s.cfg.Hosts, now); err != nil {
+		return err
+	}
+	if s.account, err = accountID(ctx, s.db, s.cfg.AccountID); err != nil {
+		return fmt.Errorf("account id: %w", err)
+	}
+	s.creds = iam.New(s.db)
+	if s.admin, err = adminCredential(ctx, s.db, s.creds, &s.cfg); err != nil {
+		return fmt.Errorf("admin credentials: %w", err)
+	}
+	return nil
+}
+
+// Start opens the listeners and serves until ctx ends or Close is called.
+func (s *Server) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.APIAddr)
+	if err != nil {
+		return fmt.Errorf("api listener: %w", err)
+	}
+	if s.cfg.APITLS {
+		cert, err := tls.LoadX509KeyPair(filepath.Join(s.cfg.DataDir, serverCertFile), filepath.Join(s.cfg.DataDir, serverKeyFile))
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("api tls: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	s.apiLn = ln
+	verifier := &sigv4.Verifier{Secret: s.secret, Regions: []string{s.cfg.Region}}
+	handler := api.New(api.Options{Registry: s.reg, Auth: authenticator{verifier}, Endpoint: s.cfg.DeviceEndpoint(), Logger: s.log})
+	s.apiSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+	if err := writeCredentialsFile(s.cfg.DataDir, s.admin, s.cfg.Region, s.APIURL()); err != nil {
+		return fmt.Errorf("write credentials file: %w", err)
+	}
+	go func() { s.done <- s.apiSrv.Serve(ln) }()
+	go func() {
+		<-ctx.Done()
+		s.Close()
+	}()
+	return nil
+}
+
+func (s *Server) secret(keyID string) (string, bool) {
+	secret, ok, err := s.creds.Secret(context.Background(), keyID)
+	if err != nil {
+		s.log.Error("credential lookup failed", "err", err)
+	}
+	return secret, ok
+}
+
+// Wait blocks until the server stops and returns why, nil on Close.
+func (s *Server) Wait() error {
+	err := <-s.done
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Close stops the listeners, then the services, then the store.
+func (s *Server) Close() error {
+	var errs []error
+	if s.apiSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		errs = append(errs, s.apiSrv.Shutdown(ctx))
+		cancel()
+	}
+	if s.keys != nil {
+		s.keys.Stop()
+	}
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+		s.db = nil
+	}
+	return errors.Join(errs...)
+}
+
+// APIURL is the URL local clients use for the API.
+func (s *Server) APIURL() string { return apiURL(s.apiLn.Addr(), s.cfg.APITLS) }
+
+// Admin is the admin credential.
+func (s *Server) Admin() iam.Credential { return s.admin }
+
+// Account is the account id used in ARNs.
+func (s *Server) Account() string { return s.account }
+
+// Registry is the registry service.
+func (s *Server) Registry() *registry.Service { return s.reg }
+
+// PrintBanner tells a user what they need to start: endpoints, where the
+// CA and credentials are, and a first command to try.
+func (s *Server) PrintBanner(w io.Writer, version string) {
+	dir := s.cfg.DataDir
+	var b strings.Builder
+	fmt.Fprintf(&b, "Roost %s is running", version)
+	if s.fresh {
+		fmt.Fprintf(&b, " (first start: created %s)", dir)
+	}
+	fmt.Fprintf(&b, "\n  API (AWS iot + iot-data): %s   region %s, account %s\n", s.APIURL(), s.cfg.Region, s.account)
+	fmt.Fprintf(&b, "  Device endpoint:          %s\n", s.cfg.DeviceEndpoint())
+	fmt.Fprintf(&b, "  Root CA for devices:      %s\n", filepath.Join(dir, caCertFile))
+	fmt.Fprintf(&b, "  Admin credentials:        %s (access key %s)\n", filepath.Join(dir, credentialsFile), s.admin.AccessKeyID)
+	fmt.Fprintf(&b, "  Try: AWS_SHARED_CREDENTIALS_FILE=%s aws --endpoint-url %s iot list-things\n",
+		filepath.Join(dir, credentialsFile), s.APIURL())
+	io.WriteString(w, b.String())
+}
+
+// authenticator adapts the SigV4 verifier to the API's interface and its
+// errors to AWS's shape.
+type authenticator struct{ v *sigv4.Verifier }
+
+func (a authenticator) Authenticate(r *http.Request, body []byte) (string, error) {
+	id, err := a.v.Verify(r, body)
+	var se *sigv4.Error
+	if errors.As(err, &se) {
+		return "", &api.Error{Code: se.Code, Status: se.Status, Message: se.Message}
+	}
+	if err != nil {
+		return "", err
+	}
+	return id.Service, nil
+}

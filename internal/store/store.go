@@ -1,0 +1,251 @@
+// Package store defines how Roost persists its state: the records of each
+// aggregate (things, thing types, groups, certificates, policies, links
+// between them, tags) and one small interface per aggregate.
+//
+// Every read and write happens inside a transaction (Store.View or
+// Store.Update), so a service can check a rule and act on it atomically, e.g.
+// refuse to delete a certificate that is still attached. Drivers live in
+// sub-packages (sqlite/ is the embedded default); storetest/ holds the one
+// conformance suite every driver must pass.
+//
+// This package knows nothing of AWS semantics (name rules, limits, which
+// deletes are refused): registry owns those. It imports no Roost package.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned by Get-style methods when no record has the key.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrExists is returned by Create-style methods when the key is taken.
+var ErrExists = errors.New("store: already exists")
+
+// ErrBadCursor is returned by List methods when Page.After is not a cursor
+// the driver made (for example a client-supplied nextToken was altered).
+var ErrBadCursor = errors.New("store: invalid page cursor")
+
+// Store opens transactions. Update serializes writers; View may run
+// concurrently with other readers and one writer.
+type Store interface {
+	Update(ctx context.Context, fn func(Tx) error) error
+	View(ctx context.Context, fn func(Tx) error) error
+	Close() error
+}
+
+// Tx gives access to each aggregate within one transaction. The values it
+// returns are only valid until fn returns.
+type Tx interface {
+	Things() Things
+	ThingTypes() ThingTypes
+	ThingGroups() ThingGroups
+	Certificates() Certificates
+	Policies() Policies
+	Links() Links
+	Tags() Tags
+	Meta() Meta
+}
+
+// Page asks for at most Limit items after the opaque cursor After ("" for the
+// first page). List methods return the cursor of the next page, or "" when
+// there is none. Cursors are made by the driver; callers pass them back as is
+// (a malformed one gives ErrBadCursor). Limit <= 0 means no limit.
+type Page struct {
+	After string
+	Limit int
+}
+
+// Thing is a registry thing.
+type Thing struct {
+	Name       string
+	ID         string
+	TypeName   string
+	Attributes map[string]string
+	Version    int64
+	CreatedAt  time.Time
+}
+
+// ThingFilter narrows Things.List. Empty fields do not filter.
+type ThingFilter struct {
+	TypeName   string
+	AttrName   string
+	AttrValue  string
+	AttrPrefix bool // AttrValue is a prefix of the attribute's value
+}
+
+// Things is the thing aggregate, ordered by name.
+type Things interface {
+	Get(ctx context.Context, name string) (Thing, error)
+	Create(ctx context.Context, t Thing) error // ErrExists when the name is taken
+	Update(ctx context.Context, t Thing) error // ErrNotFound when missing
+	Delete(ctx context.Context, name string) error
+	List(ctx context.Context, f ThingFilter, p Page) ([]Thing, string, error)
+	CountByType(ctx context.Context, typeName string) (int, error)
+}
+
+// ThingType is a registry thing type.
+type ThingType struct {
+	Name                 string
+	ID                   string
+	Description          string
+	SearchableAttributes []string
+	// Properties holds fields the registry stores and returns verbatim
+	// (for example mqtt5Configuration) as a JSON object, or nil.
+	Properties   []byte
+	Deprecated   bool
+	DeprecatedAt time.Time
+	CreatedAt    time.Time
+}
+
+// ThingTypes is the thing type aggregate, ordered by name.
+type ThingTypes interface {
+	Get(ctx context.Context, name string) (ThingType, error)
+	Create(ctx context.Context, t ThingType) error
+	Update(ctx context.Context, t ThingType) error
+	Delete(ctx context.Context, name string) error
+	List(ctx context.Context, p Page) ([]ThingType, string, error)
+}
+
+// ThingGroup is a static thing group.
+type ThingGroup struct {
+	Name        string
+	ID          string
+	ParentName  string // "" for a root group
+	Description string
+	Attributes  map[string]string
+	Version     int64
+	CreatedAt   time.Time
+}
+
+// GroupFilter narrows ThingGroups.List. Parent nil lists every group; a
+// non-nil Parent lists the direct children of *Parent ("" = root groups).
+type GroupFilter struct {
+	Parent     *string
+	NamePrefix string
+}
+
+// ThingGroups is the thing group aggregate, ordered by name.
+type ThingGroups interface {
+	Get(ctx context.Context, name string) (ThingGroup, error)
+	Create(ctx context.Context, g ThingGroup) error
+	Update(ctx context.Context, g ThingGroup) error
+	Delete(ctx context.Context, name string) error
+	List(ctx context.Context, f GroupFilter, p Page) ([]ThingGroup, string, error)
+}
+
+// Certificate is a device or claim certificate known to the registry.
+type Certificate struct {
+	ID              string // hex SHA-256 of the DER
+	PEM             string
+	CAID            string // registered CA certificate id, "" if none
+	Status          string // ACTIVE, INACTIVE, REVOKED, PENDING_ACTIVATION, ...
+	Mode            string // DEFAULT or SNI_ONLY
+	OwnedBy         string // account id
+	CustomerVersion int64
+	GenerationID    string
+	NotBefore       time.Time
+	NotAfter        time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// CertFilter narrows Certificates.List.
+type CertFilter struct {
+	CAID      string // only certificates issued by this registered CA
+	Ascending bool   // by creation date (then id); descending otherwise
+}
+
+// Certificates is the certificate aggregate.
+type Certificates interface {
+	Get(ctx context.Context, id string) (Certificate, error)
+	Create(ctx context.Context, c Certificate) error
+	Update(ctx context.Context, c Certificate) error
+	Delete(ctx context.Context, id string) error
+	List(ctx context.Context, f CertFilter, p Page) ([]Certificate, string, error)
+}
+
+// Policy is an IoT policy; its documents live in its versions.
+type Policy struct {
+	Name           string
+	DefaultVersion int64
+	NextVersion    int64 // the id the next CreatePolicyVersion gets
+	GenerationID   string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// PolicyVersion is one version of a policy document.
+type PolicyVersion struct {
+	PolicyName   string
+	ID           int64
+	Document     string
+	GenerationID string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Policies is the policy aggregate, ordered by name; versions by id.
+type Policies interface {
+	Get(ctx context.Context, name string) (Policy, error)
+	Create(ctx context.Context, p Policy) error
+	Update(ctx context.Context, p Policy) error
+	Delete(ctx context.Context, name string) error // deletes its versions too
+	List(ctx context.Context, ascending bool, p Page) ([]Policy, string, error)
+
+	GetVersion(ctx context.Context, name string, id int64) (PolicyVersion, error)
+	CreateVersion(ctx context.Context, v PolicyVersion) error
+	DeleteVersion(ctx context.Context, name string, id int64) error
+	ListVersions(ctx context.Context, name string) ([]PolicyVersion, error)
+}
+
+// Relation names a kind of link between two keys.
+type Relation string
+
+// The relations the registry keeps. From and To are given per relation.
+const (
+	PolicyTarget   Relation = "policy-target"   // from policy name to target (certificate or group ARN)
+	ThingPrincipal Relation = "thing-principal" // from thing name to principal ARN; Attr is the principal type
+	GroupThing     Relation = "group-thing"     // from group name to thing name
+)
+
+// Link is one edge of a relation.
+type Link struct {
+	Rel  Relation
+	From string
+	To   string
+	Attr string
+	At   time.Time
+}
+
+// Links holds the many-to-many edges between aggregates. Listing is ordered
+// by the opposite key (To for Targets, From for Sources).
+type Links interface {
+	// Add creates the edge; an existing edge is kept (its Attr updated).
+	Add(ctx context.Context, l Link) error
+	// Remove deletes the edge and reports whether it existed.
+	Remove(ctx context.Context, rel Relation, from, to string) (bool, error)
+	Targets(ctx context.Context, rel Relation, from string, p Page) ([]Link, string, error)
+	Sources(ctx context.Context, rel Relation, to string, p Page) ([]Link, string, error)
+	CountTargets(ctx context.Context, rel Relation, from string) (int, error)
+	CountSources(ctx context.Context, rel Relation, to string) (int, error)
+	// RemoveAll deletes every edge of rel whose From is key (asFrom) or
+	// whose To is key, and returns how many were removed.
+	RemoveAll(ctx context.Context, rel Relation, key string, asFrom bool) (int, error)
+}
+
+// Tags holds resource tags keyed by resource ARN.
+type Tags interface {
+	List(ctx context.Context, arn string) (map[string]string, error)
+	Set(ctx context.Context, arn string, tags map[string]string) error // merges
+	Remove(ctx context.Context, arn string, keys []string) error
+	DeleteAll(ctx context.Context, arn string) error
+}
+
+// Meta is a small key/value table for installation-wide values.
+type Meta interface {
+	Get(ctx context.Context, key string) (string, error) // ErrNotFound when unset
+	Put(ctx context.Context, key, value string) error
+}
