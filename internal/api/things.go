@@ -79,6 +79,9 @@ func (s *Server) deleteThing(c *call) (any, error) {
 
 func (c *call) pageRequest(tokenParam, maxParam string) (registry.PageRequest, error) {
 	n, err := c.queryInt(maxParam)
+	if err == nil && c.query(maxParam) != "" && n < 1 {
+		err = invalid("%s must be at least 1", maxParam)
+	}
 	return registry.PageRequest{Token: c.query(tokenParam), Max: n}, err
 }
 

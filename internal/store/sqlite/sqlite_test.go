@@ -105,7 +105,12 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = db.wdb.ExecContext(t.Context(), "INSERT INTO schema_version (version, name, applied_at) VALUES (99, 'future', 0)")
+	c, err := db.writers.get(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.exec(t.Context(), "INSERT INTO schema_version (version, name, applied_at) VALUES (99, 'future', 0)")
+	db.writers.put(c)
 	db.Close()
 	if err != nil {
 		t.Fatal(err)
