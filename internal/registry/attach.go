@@ -33,7 +33,7 @@ func (s *Service) target(ctx context.Context, tx store.Tx, arn string) (string, 
 // AttachPolicy attaches a policy to a certificate or thing group.
 // Attaching twice is not an error.
 func (s *Service) AttachPolicy(ctx context.Context, policy, targetARN string) error {
-	return s.store.Update(ctx, func(tx store.Tx) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
 		if _, err := tx.Policies().Get(ctx, policy); err != nil {
 			return notFound(err, "Policy %s does not exist", policy)
 		}
@@ -50,11 +50,24 @@ func (s *Service) AttachPolicy(ctx context.Context, policy, targetARN string) er
 		}
 		return tx.Links().Add(ctx, store.Link{Rel: store.PolicyTarget, From: policy, To: t, At: s.clock()})
 	})
+	return s.notify(err, s.targetChange(policy, targetARN))
+}
+
+// targetChange names what attaching or detaching policy on target affects.
+func (s *Service) targetChange(policy, targetARN string) Change {
+	c := Change{Policy: policy}
+	kind, name, err := s.ParseARN(targetARN)
+	if err == nil && kind == KindCert {
+		c.CertID = normCertID(name)
+	} else if err == nil && kind == KindThingGroup {
+		c.Group = name
+	}
+	return c
 }
 
 // DetachPolicy detaches a policy from a target.
 func (s *Service) DetachPolicy(ctx context.Context, policy, targetARN string) error {
-	return s.store.Update(ctx, func(tx store.Tx) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
 		if _, err := tx.Policies().Get(ctx, policy); err != nil {
 			return notFound(err, "Policy %s does not exist", policy)
 		}
@@ -65,6 +78,7 @@ func (s *Service) DetachPolicy(ctx context.Context, policy, targetARN string) er
 		_, err = tx.Links().Remove(ctx, store.PolicyTarget, policy, t)
 		return err
 	})
+	return s.notify(err, s.targetChange(policy, targetARN))
 }
 
 // ListAttachedPolicies lists the policies attached to a target; for a thing
@@ -174,7 +188,8 @@ func (s *Service) AttachThingPrincipal(ctx context.Context, thing, principalARN,
 	if typ != NonExclusiveThing && typ != ExclusiveThing {
 		return errf(InvalidRequest, "thingPrincipalType must be %s or %s", ExclusiveThing, NonExclusiveThing)
 	}
-	return s.store.Update(ctx, func(tx store.Tx) error {
+	var certID string
+	err := s.store.Update(ctx, func(tx store.Tx) error {
 		if _, err := tx.Things().Get(ctx, thing); err != nil {
 			return notFound(err, "Thing %s cannot be found.", thing)
 		}
@@ -182,6 +197,7 @@ func (s *Service) AttachThingPrincipal(ctx context.Context, thing, principalARN,
 		if err != nil {
 			return err
 		}
+		_, certID = splitKey(p)
 		others, err := allLinks(ctx, tx, store.ThingPrincipal, p, false)
 		if err != nil {
 			return err
@@ -193,11 +209,13 @@ func (s *Service) AttachThingPrincipal(ctx context.Context, thing, principalARN,
 		}
 		return tx.Links().Add(ctx, store.Link{Rel: store.ThingPrincipal, From: thing, To: p, Attr: typ, At: s.clock()})
 	})
+	return s.notify(err, Change{CertID: certID, Thing: thing})
 }
 
 // DetachThingPrincipal detaches a certificate from a thing.
 func (s *Service) DetachThingPrincipal(ctx context.Context, thing, principalARN string) error {
-	return s.store.Update(ctx, func(tx store.Tx) error {
+	var certID string
+	err := s.store.Update(ctx, func(tx store.Tx) error {
 		if _, err := tx.Things().Get(ctx, thing); err != nil {
 			return notFound(err, "Thing %s cannot be found.", thing)
 		}
@@ -205,9 +223,11 @@ func (s *Service) DetachThingPrincipal(ctx context.Context, thing, principalARN 
 		if err != nil {
 			return err
 		}
+		_, certID = splitKey(p)
 		_, err = tx.Links().Remove(ctx, store.ThingPrincipal, thing, p)
 		return err
 	})
+	return s.notify(err, Change{CertID: certID, Thing: thing})
 }
 
 // ThingPrincipal is one principal attached to a thing, or one thing a

@@ -188,7 +188,7 @@ func (s *Service) UpdateCertificate(ctx context.Context, id, newStatus string) e
 	default:
 		return errf(InvalidRequest, "newStatus %q is not a valid certificate status", newStatus)
 	}
-	return s.store.Update(ctx, func(tx store.Tx) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
 		c, err := tx.Certificates().Get(ctx, normCertID(id))
 		if err != nil {
 			return notFound(err, "The certificate %s does not exist", id)
@@ -202,6 +202,7 @@ func (s *Service) UpdateCertificate(ctx context.Context, id, newStatus string) e
 		c.Status, c.UpdatedAt = newStatus, s.clock()
 		return tx.Certificates().Update(ctx, c)
 	})
+	return s.notify(err, Change{CertID: normCertID(id)})
 }
 
 // DeleteCertificate deletes a certificate that is not ACTIVE and has no
@@ -213,7 +214,7 @@ func (s *Service) DeleteCertificate(ctx context.Context, id string, force bool) 
 	}
 	id = normCertID(id)
 	k := key(KindCert, id)
-	return s.store.Update(ctx, func(tx store.Tx) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
 		c, err := tx.Certificates().Get(ctx, id)
 		if err != nil {
 			return notFound(err, "The certificate %s does not exist", id)
@@ -236,6 +237,7 @@ func (s *Service) DeleteCertificate(ctx context.Context, id string, force bool) 
 		}
 		return tx.Certificates().Delete(ctx, id)
 	})
+	return s.notify(err, Change{CertID: id})
 }
 
 // ListCertificates lists certificates by creation date (descending unless

@@ -142,7 +142,7 @@ func (s *Service) UpdateThingGroup(ctx context.Context, in UpdateThingGroupInput
 // DeleteThingGroup deletes a group without child groups; its things leave
 // it and its policies are detached. A missing group is not an error.
 func (s *Service) DeleteThingGroup(ctx context.Context, name string, expectedVersion *int64) error {
-	return s.store.Update(ctx, func(tx store.Tx) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
 		g, err := tx.ThingGroups().Get(ctx, name)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -171,6 +171,7 @@ func (s *Service) DeleteThingGroup(ctx context.Context, name string, expectedVer
 		}
 		return tx.ThingGroups().Delete(ctx, name)
 	})
+	return s.notify(err, Change{Group: name})
 }
 
 // ListThingGroupsInput is ListThingGroups' input.

@@ -44,7 +44,7 @@ func (s *Service) AddThingToThingGroup(ctx context.Context, in GroupThingInput) 
 	if err != nil {
 		return err
 	}
-	return s.store.Update(ctx, func(tx store.Tx) error {
+	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if _, err := tx.Things().Get(ctx, thing); err != nil {
 			return notFound(err, "Thing %s cannot be found.", thing)
 		}
@@ -73,6 +73,7 @@ func (s *Service) AddThingToThingGroup(ctx context.Context, in GroupThingInput) 
 		}
 		return tx.Links().Add(ctx, store.Link{Rel: store.GroupThing, From: group, To: thing, At: s.clock()})
 	})
+	return s.notify(err, Change{Thing: thing, Group: group})
 }
 
 // RemoveThingFromThingGroup removes a thing from a group; removing a thing
@@ -82,7 +83,7 @@ func (s *Service) RemoveThingFromThingGroup(ctx context.Context, in GroupThingIn
 	if err != nil {
 		return err
 	}
-	return s.store.Update(ctx, func(tx store.Tx) error {
+	err = s.store.Update(ctx, func(tx store.Tx) error {
 		if _, err := tx.ThingGroups().Get(ctx, group); err != nil {
 			return notFound(err, "Thing group %s does not exist", group)
 		}
@@ -92,6 +93,7 @@ func (s *Service) RemoveThingFromThingGroup(ctx context.Context, in GroupThingIn
 		_, err := tx.Links().Remove(ctx, store.GroupThing, group, thing)
 		return err
 	})
+	return s.notify(err, Change{Thing: thing, Group: group})
 }
 
 // ListThingsInThingGroup lists the things in a group, and with Recursive

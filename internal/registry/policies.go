@@ -156,6 +156,9 @@ func (s *Service) CreatePolicyVersion(ctx context.Context, name, doc string, set
 		out = PolicyVersion{PolicyVersion: v, ARN: s.ARN(KindPolicy, name), IsDefault: setAsDefault}
 		return tx.Policies().Update(ctx, p)
 	})
+	if setAsDefault {
+		err = s.notify(err, Change{Policy: name})
+	}
 	return out, err
 }
 
@@ -206,7 +209,7 @@ func (s *Service) ListPolicyVersions(ctx context.Context, name string) ([]Policy
 
 // SetDefaultPolicyVersion makes a version the policy's default.
 func (s *Service) SetDefaultPolicyVersion(ctx context.Context, name string, id int64) error {
-	return s.store.Update(ctx, func(tx store.Tx) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
 		p, err := tx.Policies().Get(ctx, name)
 		if err != nil {
 			return notFound(err, "Policy %s does not exist", name)
@@ -218,6 +221,7 @@ func (s *Service) SetDefaultPolicyVersion(ctx context.Context, name string, id i
 		p.DefaultVersion, p.GenerationID, p.UpdatedAt = id, v.GenerationID, s.clock()
 		return tx.Policies().Update(ctx, p)
 	})
+	return s.notify(err, Change{Policy: name})
 }
 
 // DeletePolicyVersion deletes a version that is not the default.

@@ -56,6 +56,7 @@ type Service struct {
 	caPEM          []byte
 	validatePolicy func([]byte) error
 	now            func() time.Time
+	watchers       watchers
 }
 
 // New returns a registry over the given store.

@@ -116,7 +116,7 @@ func (s *Service) UpdateThing(ctx context.Context, in UpdateThingInput) error {
 	if err := checkAttributes(dropEmpty(in.Attributes)); err != nil {
 		return err
 	}
-	return s.store.Update(ctx, func(tx store.Tx) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
 		t, err := tx.Things().Get(ctx, in.Name)
 		if err != nil {
 			return notFound(err, "Thing %s cannot be found.", in.Name)
@@ -139,6 +139,7 @@ func (s *Service) UpdateThing(ctx context.Context, in UpdateThingInput) error {
 		t.Version++
 		return tx.Things().Update(ctx, t)
 	})
+	return s.notify(err, Change{Thing: in.Name})
 }
 
 func applyAttributes(old, in map[string]string, merge bool) map[string]string {
@@ -173,7 +174,7 @@ func (s *Service) DeleteThing(ctx context.Context, name string, expectedVersion 
 	if err := checkThingName(name); err != nil {
 		return err
 	}
-	return s.store.Update(ctx, func(tx store.Tx) error {
+	err := s.store.Update(ctx, func(tx store.Tx) error {
 		t, err := tx.Things().Get(ctx, name)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -196,6 +197,7 @@ func (s *Service) DeleteThing(ctx context.Context, name string, expectedVersion 
 		}
 		return tx.Things().Delete(ctx, name)
 	})
+	return s.notify(err, Change{Thing: name})
 }
 
 // ListThingsInput is ListThings' input.

@@ -1,0 +1,136 @@
+package registry
+
+import (
+	"context"
+
+	"github.com/roost-iot/roost/internal/store"
+)
+
+// PolicyDoc is the default version of a policy as the gateway compiles it.
+type PolicyDoc struct {
+	Name     string
+	Version  int64
+	Document string
+}
+
+// PrincipalThing is a thing attached to a certificate, with the policies it
+// brings through its thing groups (and their ancestors).
+type PrincipalThing struct {
+	store.Thing
+	Exclusive     bool
+	GroupPolicies []PolicyDoc
+}
+
+// Principal is what the device gateway needs to authorize a connection made
+// with a certificate: its status, its own policies, and its things.
+type Principal struct {
+	CertID   string
+	Status   string
+	Policies []PolicyDoc
+	Things   []PrincipalThing
+}
+
+// ThingFor returns the thing whose policy variables and group policies
+// apply to a connection with this client id: the thing named like the
+// client id (non-exclusive association: AWS resolves thing variables only
+// when the client id is the thing name), or an exclusively attached thing.
+func (p *Principal) ThingFor(clientID string) (PrincipalThing, bool) {
+	for _, t := range p.Things {
+		if t.Exclusive || t.Name == clientID {
+			return t, true
+		}
+	}
+	return PrincipalThing{}, false
+}
+
+// Principal resolves a certificate id (hex SHA-256 of the DER) for the
+// gateway. A missing certificate is a NotFound error.
+func (s *Service) Principal(ctx context.Context, certID string) (*Principal, error) {
+	var out *Principal
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		c, err := tx.Certificates().Get(ctx, certID)
+		if err != nil {
+			return notFound(err, "The certificate %s does not exist", certID)
+		}
+		k := key(KindCert, certID)
+		p := &Principal{CertID: certID, Status: c.Status}
+		if p.Policies, err = s.targetPolicies(ctx, tx, k); err != nil {
+			return err
+		}
+		links, err := allLinks(ctx, tx, store.ThingPrincipal, k, false)
+		if err != nil {
+			return err
+		}
+		for _, l := range links {
+			pt, err := s.principalThing(ctx, tx, l)
+			if err != nil {
+				return err
+			}
+			p.Things = append(p.Things, pt)
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+func (s *Service) principalThing(ctx context.Context, tx store.Tx, l store.Link) (PrincipalThing, error) {
+	t, err := tx.Things().Get(ctx, l.From)
+	if err != nil {
+		return PrincipalThing{}, err
+	}
+	pt := PrincipalThing{Thing: t, Exclusive: l.Attr == ExclusiveThing}
+	groups, err := allLinks(ctx, tx, store.GroupThing, t.Name, false)
+	if err != nil {
+		return pt, err
+	}
+	seen := map[string]bool{}
+	for _, g := range groups {
+		names, err := s.groupPolicies(ctx, tx, g.From)
+		if err != nil {
+			return pt, err
+		}
+		for _, n := range names {
+			if seen[n] {
+				continue
+			}
+			seen[n] = true
+			doc, err := defaultDoc(ctx, tx, n)
+			if err != nil {
+				return pt, err
+			}
+			pt.GroupPolicies = append(pt.GroupPolicies, doc)
+		}
+	}
+	return pt, nil
+}
+
+// targetPolicies returns the default documents of the policies attached to
+// a target key.
+func (s *Service) targetPolicies(ctx context.Context, tx store.Tx, target string) ([]PolicyDoc, error) {
+	links, err := allLinks(ctx, tx, store.PolicyTarget, target, false)
+	if err != nil {
+		return nil, err
+	}
+	docs := make([]PolicyDoc, 0, len(links))
+	for _, l := range links {
+		d, err := defaultDoc(ctx, tx, l.From)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, d)
+	}
+	return docs, nil
+}
+
+func defaultDoc(ctx context.Context, tx store.Tx, name string) (PolicyDoc, error) {
+	p, err := tx.Policies().Get(ctx, name)
+	if err != nil {
+		return PolicyDoc{}, err
+	}
+	v, err := tx.Policies().GetVersion(ctx, name, p.DefaultVersion)
+	if err != nil {
+		return PolicyDoc{}, err
+	}
+	return PolicyDoc{Name: name, Version: v.ID, Document: v.Document}, nil
+}
