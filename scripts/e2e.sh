@@ -1,12 +1,394 @@
 #!/usr/bin/env bash
-# Placeholder until the CLI/boto3 e2e lands: checks the binary starts and answers the AWS CLI.
+# End-to-end test of a real roost binary driven by the real AWS CLI and boto3.
+#
+#   scripts/e2e.sh [path/to/roost]        (make e2e builds ./roost and runs this)
+#
+# It starts the server on a temporary data directory and a free port, replays
+# the seed 000 walkthrough (Raspberry Pi temperature fleet: thing type
+# TemperatureSensor, a sensor_<id> thing, the bootstrap certificate and the
+# IoT_Bootstrapping_Certificate policy) with the aws CLI, checks the AWS
+# errors a user meets on the way, runs scripts/e2e/seed000_boto3.py for the
+# same walkthrough through boto3, then restarts the server on the same data
+# directory and checks that nothing was lost or regenerated.
+#
+# Each check prints PASS/FAIL; the last line is `e2e: N passed, M failed` and
+# the exit status is non-zero when anything failed. Works with aws CLI v1 and v2.
 set -euo pipefail
+
+# The whole run is bounded: re-run ourselves under timeout (which signals the
+# whole process group, server included; the EXIT trap then cleans up).
+E2E_TIMEOUT=${E2E_TIMEOUT:-110}
+if [ -z "${ROOST_E2E_UNDER_TIMEOUT:-}" ]; then
+  ROOST_E2E_UNDER_TIMEOUT=1 exec timeout -k 5 "$E2E_TIMEOUT" bash "$0" "$@"
+fi
+
 bin=${1:-./roost}
-dir=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
-"$bin" server --data-dir "$dir/data" --api-addr 127.0.0.1:0 >"$dir/out" 2>&1 &
-pid=$!
-for _ in $(seq 50); do grep -q 'API (AWS' "$dir/out" 2>/dev/null && break; sleep 0.1; done
-url=$(grep -o 'http://127.0.0.1:[0-9]*' "$dir/out" | head -1)
-AWS_SHARED_CREDENTIALS_FILE="$dir/data/credentials" aws --endpoint-url "$url" iot list-things >/dev/null
-echo "e2e: 1 passed, 0 failed"
+here=$(cd "$(dirname "$0")" && pwd)
+region=us-west-2
+account=123456789012
+call_timeout=30 # seconds, per aws CLI call
+
+for tool in aws python3 timeout; do
+  command -v "$tool" >/dev/null || { echo "e2e: $tool is required" >&2; exit 2; }
+done
+[ -x "$bin" ] || { echo "e2e: $bin is not an executable (build it with: make build)" >&2; exit 2; }
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/roost-e2e.XXXXXX")
+data=$tmp/data
+pid=
+started=$(date +%s)
+cleanup() {
+  local rc=$?
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  local passed=0 failed=0
+  if [ -f "$tmp/results" ]; then
+    passed=$(grep -c '^P$' "$tmp/results" || true)
+    failed=$(grep -c '^F$' "$tmp/results" || true)
+  fi
+  if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    echo "FAIL: the e2e script stopped early (status $rc)"
+    failed=1
+  fi
+  if [ "$failed" -ne 0 ] && [ -s "$tmp/server.err" ]; then
+    echo "--- server log (last 20 lines) ---"
+    tail -n 20 "$tmp/server.err"
+  fi
+  rm -rf "$tmp"
+  echo "e2e: took $(($(date +%s) - started))s"
+  echo "e2e: $passed passed, $failed failed"
+  [ "$failed" -eq 0 ] || exit 1
+  exit 0
+}
+trap cleanup EXIT
+trap 'echo "e2e: interrupted (time limit ${E2E_TIMEOUT}s?)"; exit 124' TERM INT
+
+# Nothing from the caller's AWS setup may leak in: only the server's
+# credentials file (which also carries region and endpoint_url) is used.
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_PROFILE \
+  AWS_DEFAULT_PROFILE AWS_REGION AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_ENDPOINT_URL_IOT \
+  AWS_CA_BUNDLE AWS_CLI_AUTO_PROMPT AWS_DEFAULT_OUTPUT AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE
+export AWS_CONFIG_FILE=$tmp/aws-config    # never created: no user config
+export AWS_SHARED_CREDENTIALS_FILE=$data/credentials
+export AWS_PAGER=""                       # aws v2: no pager
+export AWS_MAX_ATTEMPTS=1                 # no client retries: a flaky server must show
+export AWS_EC2_METADATA_DISABLED=true
+
+# ---------------------------------------------------------------- reporting
+# Results go to a file so that checks made inside $(...) count too; the
+# PASS/FAIL lines go to fd 3, the script's stdout.
+exec 3>&1
+results=$tmp/results
+: >"$results"
+pass() { echo "PASS: $*" >&3; echo P >>"$results"; }
+fail() { echo "FAIL: $*" >&3; echo F >>"$results"; }
+
+# check WHAT WANT GOT: equality.
+check() {
+  if [[ $3 == "$2" ]]; then pass "$1"; else fail "$1 (want '$2', got '$3')"; fi
+}
+# check_match WHAT REGEX GOT: extended-regex match.
+check_match() {
+  if [[ $3 =~ $2 ]]; then pass "$1"; else fail "$1 (want /$2/, got '$3')"; fi
+}
+# check_true WHAT COMMAND...: the command succeeds.
+check_true() {
+  local what=$1; shift
+  if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi
+}
+
+# ---------------------------------------------------------------- aws CLI
+url=
+iot() { timeout "$call_timeout" aws --endpoint-url "$url" iot "$@"; }
+
+# q ARGS...: an iot call that must succeed; prints its stdout. A failure is
+# a FAIL (with the CLI's error) and prints nothing.
+q() {
+  local err=$tmp/q.err
+  if ! iot "$@" 2>"$err"; then
+    fail "aws iot $1 failed: $(tr '\n' ' ' <"$err" | cut -c1-300)"
+  fi
+  return 0
+}
+# ok WHAT ARGS...: an iot call that must succeed (output ignored).
+ok() {
+  local what=$1; shift
+  local err=$tmp/ok.err
+  if iot "$@" >/dev/null 2>"$err"; then pass "$what"; else fail "$what: $(tr '\n' ' ' <"$err" | cut -c1-300)"; fi
+}
+# expect_error WHAT EXCEPTION ARGS...: the call must fail (non-zero exit) with
+# the AWS exception name in the CLI's error message.
+expect_error() {
+  local what=$1 exc=$2; shift 2
+  local err=$tmp/expect.err rc=0
+  iot "$@" >/dev/null 2>"$err" || rc=$?
+  if [ "$rc" -eq 0 ]; then
+    fail "$what: expected $exc, but the call succeeded"
+  elif grep -q "($exc)" "$err"; then
+    pass "$what -> $exc (exit $rc)"
+  else
+    fail "$what: expected $exc, got exit $rc: $(tr '\n' ' ' <"$err" | cut -c1-300)"
+  fi
+}
+
+# json_eq A B: two JSON texts are equal as values.
+json_eq() { python3 -c 'import json,sys; sys.exit(json.loads(sys.argv[1]) != json.loads(sys.argv[2]))' "$1" "$2"; }
+mode_of() { python3 -c 'import os,sys; print(format(os.stat(sys.argv[1]).st_mode & 0o777, "o"))' "$1"; }
+
+# ---------------------------------------------------------------- server
+port=0
+# start_server: runs the binary on $data and 127.0.0.1:$port, then polls its
+# banner until it names the API URL.
+start_server() {
+  : >"$tmp/server.out"
+  "$bin" server --data-dir "$data" --api-addr "127.0.0.1:$port" \
+    --region "$region" --account-id "$account" >"$tmp/server.out" 2>"$tmp/server.err" &
+  pid=$!
+  local i
+  for i in $(seq 200); do # up to 20s
+    if grep -q 'API (AWS' "$tmp/server.out" 2>/dev/null; then break; fi
+    if ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$tmp/server.out" | head -n 1 || true)
+  if [ -z "$url" ]; then
+    fail "server did not come up"
+    cat "$tmp/server.out" "$tmp/server.err" >&3
+    return 1
+  fi
+  port=${url##*:}
+  pass "server is up at $url"
+}
+# stop_server: SIGTERM, then poll until the process is gone.
+stop_server() {
+  kill -TERM "$pid"
+  local i rc=0
+  for i in $(seq 100); do # up to 10s
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    fail "server still running 10s after SIGTERM"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" || rc=$?
+  pid=
+  check "server exits with status 0 on SIGTERM" 0 "$rc"
+}
+
+echo "e2e: $(aws --version 2>&1 | head -n 1); python3 $(python3 -c 'import boto3; print("boto3", boto3.__version__)')"
+
+# ================================================================ 1. start
+echo "== start roost"
+start_server
+check_match "banner names region and account" "region $region, account $account" "$(cat "$tmp/server.out")"
+check_match "banner says first start" "first start" "$(head -n 1 "$tmp/server.out")"
+device_endpoint=$(sed -n 's/^ *Device endpoint: *//p' "$tmp/server.out")
+creds=$(cat "$data/credentials")
+check_match "credentials file has a [default] access key" $'\\[default\\]\naws_access_key_id = [A-Z0-9]{16,}\naws_secret_access_key = [^\n]+' "$creds"
+check_match "credentials file names region $region" $'\nregion = us-west-2\n' "$creds"
+check_match "credentials file names endpoint_url" "endpoint_url = $url" "$creds"
+check "list-things on a fresh server is empty" 0 "$(q list-things --query 'length(things)' --output text)"
+
+# ================================================================ 2. seed 000 setup
+echo "== seed 000 setup with the aws CLI"
+thing=sensor_$(python3 -c 'import uuid; print(uuid.uuid4().hex[:16])')
+ttype=TemperatureSensor
+policy=IoT_Bootstrapping_Certificate
+attrs='{"attributes":{"BuildingName":"home417","Location":"loft","DeviceType":"RaspberryPi","ModelNumber":"3"}}'
+
+out=$(q create-thing-type --thing-type-name "$ttype" \
+  --thing-type-properties '{"searchableAttributes":["BuildingName","Location"]}' \
+  --query '[thingTypeName,thingTypeArn]' --output text)
+check "create-thing-type returns name and ARN" "$ttype	arn:aws:iot:$region:$account:thingtype/$ttype" "$out"
+out=$(q describe-thing-type --thing-type-name "$ttype" \
+  --query '[thingTypeArn,join(`,`,thingTypeProperties.searchableAttributes),thingTypeMetadata.deprecated]' --output text)
+check "describe-thing-type: ARN, searchable attributes, not deprecated" \
+  "arn:aws:iot:$region:$account:thingtype/$ttype	BuildingName,Location	False" "$out"
+check_match "describe-thing-type has a creationDate" '.+' "$(q describe-thing-type --thing-type-name "$ttype" --query 'thingTypeMetadata.creationDate' --output text)"
+
+out=$(q create-thing --thing-name "$thing" --thing-type-name "$ttype" --attribute-payload "$attrs" \
+  --query '[thingName,thingArn,thingId]' --output text)
+thing_arn=arn:aws:iot:$region:$account:thing/$thing
+check "create-thing returns name and ARN" "$thing	$thing_arn" "$(cut -f1,2 <<<"$out")"
+thing_id=$(cut -f3 <<<"$out")
+check_match "create-thing returns a thingId" '^[0-9a-f-]{8,}$' "$thing_id"
+out=$(q create-thing --thing-name "$thing" --thing-type-name "$ttype" --attribute-payload "$attrs" --query thingId --output text)
+check "create-thing again with the same config is idempotent (same thingId)" "$thing_id" "$out"
+
+describe_thing() {
+  q describe-thing --thing-name "$thing" --query \
+    '[thingName,thingId,thingArn,thingTypeName,attributes.BuildingName,attributes.Location,attributes.DeviceType,attributes.ModelNumber,length(keys(attributes)),to_string(version)]' \
+    --output text
+}
+thing_described="$thing	$thing_id	$thing_arn	$ttype	home417	loft	RaspberryPi	3	4	1"
+check "describe-thing: name, id, ARN, type, 4 attributes, version 1" "$thing_described" "$(describe_thing)"
+check "describe-thing: defaultClientId is the thing name" "$thing" "$(q describe-thing --thing-name "$thing" --query defaultClientId --output text)"
+
+# The bootstrap certificate ("One-click certificate creation" + Activate).
+out=$(q create-keys-and-certificate --set-as-active \
+  --certificate-pem-outfile "$tmp/cert.pem" --public-key-outfile "$tmp/public.key" --private-key-outfile "$tmp/private.key" \
+  --query '[certificateArn,certificateId]' --output text)
+cert_arn=$(cut -f1 <<<"$out")
+cert_id=$(cut -f2 <<<"$out")
+check_match "certificateId is 64 hex digits" '^[0-9a-f]{64}$' "$cert_id"
+check "certificateArn is ...:cert/<certificateId>" "arn:aws:iot:$region:$account:cert/$cert_id" "$cert_arn"
+check "private key file is an RSA private key PEM (header)" "-----BEGIN RSA PRIVATE KEY-----" "$(head -n 1 "$tmp/private.key" 2>/dev/null)"
+check "private key file is an RSA private key PEM (footer)" "-----END RSA PRIVATE KEY-----" "$(grep -v '^$' "$tmp/private.key" 2>/dev/null | tail -n 1)"
+check "public key file is a PEM public key" "-----BEGIN PUBLIC KEY-----" "$(head -n 1 "$tmp/public.key" 2>/dev/null)"
+check "certificate file is a PEM certificate" "-----BEGIN CERTIFICATE-----" "$(head -n 1 "$tmp/cert.pem" 2>/dev/null)"
+if command -v openssl >/dev/null; then
+  check_true "openssl: private key parses as RSA" openssl rsa -in "$tmp/private.key" -check -noout
+  check "openssl: certificate public key matches the private key" \
+    "$(openssl pkey -in "$tmp/private.key" -pubout 2>/dev/null)" "$(openssl x509 -in "$tmp/cert.pem" -noout -pubkey 2>/dev/null)"
+  check_true "openssl: certificate verifies against the data dir's ca.pem" openssl verify -CAfile "$data/ca.pem" "$tmp/cert.pem"
+else
+  echo "SKIP: openssl not installed, key/certificate checks skipped" >&3
+fi
+
+out=$(q describe-certificate --certificate-id "$cert_id" \
+  --query 'certificateDescription.[certificateId,certificateArn,status,ownedBy]' --output text)
+check "describe-certificate: id, ARN, ACTIVE, ownedBy account" "$cert_id	$cert_arn	ACTIVE	$account" "$out"
+check_match "describe-certificate has a creationDate" '.+' "$(q describe-certificate --certificate-id "$cert_id" --query certificateDescription.creationDate --output text)"
+q describe-certificate --certificate-id "$cert_id" --query certificateDescription.certificatePem --output text >"$tmp/described.pem"
+check "describe-certificate certificatePem is the PEM create-keys-and-certificate wrote" \
+  "$(grep -v '^$' "$tmp/cert.pem")" "$(grep -v '^$' "$tmp/described.pem")"
+check_match "list-certificates lists it as ACTIVE" "$cert_id	ACTIVE" \
+  "$(q list-certificates --query 'certificates[].[certificateId,status]' --output text)"
+
+# The IoT_Bootstrapping_Certificate policy, as the seed writes it.
+cat >"$tmp/policy.json" <<EOF
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Effect": "Allow", "Action": "iot:Connect", "Resource": "*"},
+    {"Effect": "Allow", "Action": ["iot:Publish", "iot:Receive"],
+     "Resource": "arn:aws:iot:$region:$account:topic/\$aws/certificates/create/*"},
+    {"Effect": "Allow", "Action": ["iot:Publish", "iot:Receive"],
+     "Resource": "arn:aws:iot:$region:$account:topic/\$aws/provisioning-templates/SensorTemplate/provision/*"},
+    {"Effect": "Allow", "Action": "iot:Subscribe",
+     "Resource": "arn:aws:iot:$region:$account:topicfilter/\$aws/certificates/create/*"},
+    {"Effect": "Allow", "Action": "iot:Subscribe",
+     "Resource": "arn:aws:iot:$region:$account:topicfilter/\$aws/provisioning-templates/SensorTemplate/provision/*"}
+  ]
+}
+EOF
+policy_arn=arn:aws:iot:$region:$account:policy/$policy
+out=$(q create-policy --policy-name "$policy" --policy-document "file://$tmp/policy.json" \
+  --query '[policyName,policyArn,policyVersionId]' --output text)
+check "create-policy returns name, ARN, version 1" "$policy	$policy_arn	1" "$out"
+get_policy() { q get-policy --policy-name "$policy" --query '[policyName,policyArn,defaultVersionId]' --output text; }
+check "get-policy: name, ARN, default version 1" "$policy	$policy_arn	1" "$(get_policy)"
+policy_doc=$(q get-policy --policy-name "$policy" --query policyDocument --output text)
+check_true "get-policy policyDocument is the document sent (as JSON)" json_eq "$policy_doc" "$(cat "$tmp/policy.json")"
+
+ok "attach-policy $policy to the certificate ARN" attach-policy --policy-name "$policy" --target "$cert_arn"
+ok "attach-thing-principal (thing <- certificate)" attach-thing-principal --thing-name "$thing" --principal "$cert_arn"
+
+# Read everything back.
+check_relations() { # $1: label suffix
+  check "list-thing-principals$1" "$cert_arn" "$(q list-thing-principals --thing-name "$thing" --query 'principals' --output text)"
+  check "list-principal-things$1" "$thing" "$(q list-principal-things --principal "$cert_arn" --query 'things' --output text)"
+  # ListAttachedPolicies carries the target ARN in the URL path, percent-encoded.
+  check "list-attached-policies (ARN target in the path)$1" "$policy	$policy_arn" \
+    "$(q list-attached-policies --target "$cert_arn" --query 'policies[].[policyName,policyArn]' --output text)"
+  check "list-targets-for-policy$1" "$cert_arn" "$(q list-targets-for-policy --policy-name "$policy" --query 'targets' --output text)"
+}
+check_relations ""
+check "list-things --attribute-name BuildingName --attribute-value home417" "$thing" \
+  "$(q list-things --attribute-name BuildingName --attribute-value home417 --query 'things[].thingName' --output text)"
+check "list-things --attribute-name Location --attribute-value loft: name, type, attributes" \
+  "$thing	$ttype	$thing_arn	RaspberryPi" \
+  "$(q list-things --attribute-name Location --attribute-value loft --query 'things[].[thingName,thingTypeName,thingArn,attributes.DeviceType]' --output text)"
+check "list-things --attribute-value downstairs matches nothing" 0 \
+  "$(q list-things --attribute-name Location --attribute-value downstairs --query 'length(things)' --output text)"
+check "list-things --thing-type-name $ttype" "$thing" \
+  "$(q list-things --thing-type-name "$ttype" --query 'things[].thingName' --output text)"
+check "describe-endpoint --endpoint-type iot:Data-ATS is the banner's device endpoint" "$device_endpoint" \
+  "$(q describe-endpoint --endpoint-type iot:Data-ATS --query endpointAddress --output text)"
+
+# ================================================================ 3. errors
+echo "== errors with the aws CLI"
+expect_error "describe-thing of a missing thing" ResourceNotFoundException describe-thing --thing-name sensor_does_not_exist
+expect_error "create-thing of an existing name with different attributes" ResourceAlreadyExistsException \
+  create-thing --thing-name "$thing" --thing-type-name "$ttype" \
+  --attribute-payload '{"attributes":{"BuildingName":"home418","Location":"loft","DeviceType":"RaspberryPi","ModelNumber":"3"}}'
+check "the refused create-thing changed nothing" "$thing_described" "$(describe_thing)"
+expect_error "create-policy with a truncated JSON document" MalformedPolicyException \
+  create-policy --policy-name Malformed_Policy --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+expect_error "create-policy with Effect Maybe" MalformedPolicyException \
+  create-policy --policy-name Malformed_Policy --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Maybe","Action":"iot:Connect","Resource":"*"}]}'
+expect_error "get-policy of the refused policy" ResourceNotFoundException get-policy --policy-name Malformed_Policy
+expect_error "delete-certificate of the ACTIVE certificate" CertificateStateException delete-certificate --certificate-id "$cert_id"
+ok "update-certificate --new-status INACTIVE" update-certificate --certificate-id "$cert_id" --new-status INACTIVE
+check "describe-certificate says INACTIVE" INACTIVE "$(q describe-certificate --certificate-id "$cert_id" --query certificateDescription.status --output text)"
+expect_error "delete-certificate of the INACTIVE certificate with a thing and a policy attached" DeleteConflictException \
+  delete-certificate --certificate-id "$cert_id"
+check "the refused delete-certificate kept the certificate" INACTIVE \
+  "$(q describe-certificate --certificate-id "$cert_id" --query certificateDescription.status --output text)"
+check_relations " (after the refused delete)"
+ok "update-certificate --new-status ACTIVE (the bootstrap certificate is active again)" \
+  update-certificate --certificate-id "$cert_id" --new-status ACTIVE
+
+# Signed with the admin key id but a wrong secret; then with an unknown key id.
+access_key=$(sed -n 's/^aws_access_key_id = //p' "$data/credentials")
+cat >"$tmp/bad-credentials" <<EOF
+[default]
+aws_access_key_id = $access_key
+aws_secret_access_key = wrong0secret0wrong0secret0wrong0secret00
+region = $region
+[unknown]
+aws_access_key_id = AKIAE2EUNKNOWNKEY000
+aws_secret_access_key = wrong0secret0wrong0secret0wrong0secret00
+region = $region
+EOF
+AWS_SHARED_CREDENTIALS_FILE=$tmp/bad-credentials expect_error "list-things signed with a wrong secret" InvalidSignatureException list-things
+AWS_SHARED_CREDENTIALS_FILE=$tmp/bad-credentials expect_error "list-things signed with an unknown access key" UnrecognizedClientException list-things --profile unknown
+
+# ================================================================ 4. boto3
+echo "== seed 000 with boto3 (scripts/e2e/seed000_boto3.py)"
+boto3_run() { # $1: setup|verify
+  local rc=0
+  timeout 60 python3 "$here/e2e/seed000_boto3.py" "$1" --endpoint-url "$url" --region "$region" \
+    --account-id "$account" --state "$tmp/boto3-state.json" >"$tmp/boto3.out" 2>&1 || rc=$?
+  cat "$tmp/boto3.out" >&3
+  local n
+  n=$(grep -c '^PASS: ' "$tmp/boto3.out" || true)
+  for ((i = 0; i < n; i++)); do echo P >>"$results"; done
+  n=$(grep -c '^FAIL: ' "$tmp/boto3.out" || true)
+  for ((i = 0; i < n; i++)); do echo F >>"$results"; done
+  if [ "$rc" -ne 0 ] && [ "$n" -eq 0 ]; then fail "boto3 $1 script exited with status $rc"; fi
+  return 0
+}
+boto3_run setup
+
+# ================================================================ 5. restart
+echo "== restart on the same data directory"
+for f in credentials ca.pem ca.key server.pem server.key; do cp -p "$data/$f" "$tmp/before.$f"; done
+stop_server
+start_server # same data dir, same port (so the credentials file's endpoint_url is unchanged)
+if grep -q 'first start' "$tmp/server.out"; then fail "banner says first start again"; else pass "banner does not say first start"; fi
+for f in credentials ca.pem ca.key server.key; do
+  check_true "$f is byte-identical after the restart (not regenerated)" cmp -s "$tmp/before.$f" "$data/$f"
+done
+for f in ca.key server.key credentials; do
+  check "$f is mode 0600" 600 "$(mode_of "$data/$f")"
+done
+check "data directory is mode 0700" 700 "$(mode_of "$data")"
+
+check "describe-thing after restart" "$thing_described" "$(describe_thing)"
+check "describe-thing-type after restart" "BuildingName,Location	False" \
+  "$(q describe-thing-type --thing-type-name "$ttype" --query '[join(`,`,thingTypeProperties.searchableAttributes),thingTypeMetadata.deprecated]' --output text)"
+check "describe-certificate after restart: ACTIVE" "$cert_id	ACTIVE" \
+  "$(q describe-certificate --certificate-id "$cert_id" --query 'certificateDescription.[certificateId,status]' --output text)"
+check "get-policy after restart" "$policy	$policy_arn	1" "$(get_policy)"
+check_true "get-policy document after restart" json_eq "$(q get-policy --policy-name "$policy" --query policyDocument --output text)" "$(cat "$tmp/policy.json")"
+check_relations " after restart"
+boto3_run verify
+
+# ================================================================ 6. done
+stop_server
+# The EXIT trap prints the closing line and sets the exit status.

@@ -280,4 +280,3 @@ func (s *Service) thingPrincipals(links []store.Link) []ThingPrincipal {
 	}
 	return out
 }
-

@@ -65,6 +65,11 @@ func (s links) list(ctx context.Context, rel store.Relation, at, other, key stri
 	}
 	var q sel
 	q.b.WriteString("SELECT rel, from_key, to_key, attr, at FROM links")
+	if at == "to_key" {
+		// Without statistics the planner prefers walking the primary key
+		// in from_key order over the (rel, to_key) index plus nothing.
+		q.b.WriteString(" INDEXED BY links_by_to")
+	}
 	q.and("rel = ? AND "+at+" = ?", string(rel), key)
 	if after != "" {
 		q.and(other+" > ?", after)
@@ -89,11 +94,11 @@ func (s links) CountTargets(ctx context.Context, rel store.Relation, from string
 
 func (s links) CountSources(ctx context.Context, rel store.Relation, to string) (int, error) {
 	return s.t.count(ctx, "count links "+string(rel)+" to "+strconv.Quote(to),
-		"SELECT count(*) FROM links WHERE rel = ? AND to_key = ?", string(rel), to)
+		"SELECT count(*) FROM links INDEXED BY links_by_to WHERE rel = ? AND to_key = ?", string(rel), to)
 }
 
 func (s links) RemoveAll(ctx context.Context, rel store.Relation, key string, asFrom bool) (int, error) {
-	q := "DELETE FROM links WHERE rel = ? AND to_key = ?"
+	q := "DELETE FROM links INDEXED BY links_by_to WHERE rel = ? AND to_key = ?"
 	if asFrom {
 		q = "DELETE FROM links WHERE rel = ? AND from_key = ?"
 	}

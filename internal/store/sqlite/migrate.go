@@ -79,6 +79,11 @@ func (db *DB) migrate(ctx context.Context) error {
 			return err
 		}
 	}
+	// Refresh the planner's statistics where they are missing or stale
+	// (bounded work; SQLite's advice for long-lived connections).
+	if _, err := c.sc.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
+		return wrap(ctx, "optimize", err)
+	}
 	return nil
 }
 

@@ -115,12 +115,12 @@ func (db *DB) Path() string { return db.path }
 // connection (giving up when ctx ends); fn's error rolls back and is
 // returned as is.
 func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
-	return db.run(ctx, db.writers, "BEGIN IMMEDIATE", fn)
+	return db.run(ctx, db.writers, beginWrite, fn)
 }
 
 // View runs fn in a read-only transaction on a consistent snapshot.
 func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
-	return db.run(ctx, db.readers, "BEGIN", fn)
+	return db.run(ctx, db.readers, beginRead, fn)
 }
 
 // Close closes every connection. Transactions still running finish first
@@ -129,6 +129,11 @@ func (db *DB) Close() error {
 	err := errors.Join(db.writers.close(), db.readers.close())
 	return errors.Join(err, db.wdb.Close(), db.rdb.Close())
 }
+
+const (
+	beginWrite = "BEGIN IMMEDIATE"
+	beginRead  = "BEGIN"
+)
 
 func (db *DB) run(ctx context.Context, p *pool, begin string, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
@@ -139,7 +144,14 @@ func (db *DB) run(ctx context.Context, p *pool, begin string, fn func(store.Tx) 
 		return err
 	}
 	defer p.put(c)
-	if _, err := c.exec(ctx, begin); err != nil {
+	// A read BEGIN takes no lock and cannot wait: it runs without ctx (see
+	// tx.exec). BEGIN IMMEDIATE may wait for another process's write lock
+	// and gives up when ctx ends.
+	bctx := ctx
+	if begin == beginRead {
+		bctx = context.Background()
+	}
+	if _, err := c.exec(bctx, begin); err != nil {
 		c.rollback() // the interrupt may have come after BEGIN ran
 		return wrap(ctx, "begin", err)
 	}
@@ -158,7 +170,7 @@ func (db *DB) run(ctx context.Context, p *pool, begin string, fn func(store.Tx) 
 		return err
 	}
 	// COMMIT is not interruptible: once started its outcome is the answer.
-	if _, err := c.exec(context.WithoutCancel(ctx), "COMMIT"); err != nil {
+	if _, err := c.exec(context.Background(), "COMMIT"); err != nil {
 		return wrap(ctx, "commit", err)
 	}
 	committed = true
