@@ -1,0 +1,107 @@
+package broker
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/roost-iot/roost/internal/pki"
+)
+
+// handshake runs a real TLS handshake over loopback and returns the
+// server's view of the identity, or the client's error.
+func handshake(t *testing.T, srvConf *tls.Config, client tls.Certificate, roots *x509.CertPool, protos []string) (Identity, string, error) {
+	t.Helper()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", srvConf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan Identity, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		tc := c.(*tls.Conn)
+		if tc.Handshake() == nil {
+			got <- PeerIdentity(tc, "dev")
+		}
+		close(got)
+	}()
+	c, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{RootCAs: roots, ServerName: "127.0.0.1",
+		Certificates: []tls.Certificate{client}, NextProtos: protos})
+	if err != nil {
+		return Identity{}, "", err
+	}
+	defer c.Close()
+	// TLS 1.3 reports a refused client certificate on the first read.
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err != nil && !isTimeoutOrEOF(err) {
+		return Identity{}, "", err
+	}
+	id, ok := <-got
+	if !ok {
+		return Identity{}, "", errUntrusted
+	}
+	return id, c.ConnectionState().NegotiatedProtocol, nil
+}
+
+func isTimeoutOrEOF(err error) bool {
+	ne, ok := err.(net.Error)
+	return (ok && ne.Timeout()) || err.Error() == "EOF"
+}
+
+func TestDeviceTLS(t *testing.T) {
+	ca, _ := pki.NewCA("roost", time.Now())
+	certPEM, keyPEM, _ := ca.IssueServer([]string{"localhost", "127.0.0.1", "::1"}, time.Now())
+	server, _ := tls.X509KeyPair(certPEM, keyPEM)
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.Certificate())
+
+	dev, _ := ca.Issue(ctx, &pki.IssueRequest{KeyType: pki.KeyECDSAP256})
+	devCert, _ := tls.X509KeyPair(dev.CertPEM, dev.PrivateKeyPEM)
+	self := selfSigned(t)
+	selfID := pki.CertificateID(self.Certificate[0])
+	registered := map[string]bool{}
+	conf := TLSConfig(server, Trust{Roots: roots, Registered: func(id string) bool { return registered[id] }})
+
+	id, proto, err := handshake(t, conf, devCert, roots, []string{"x-amzn-mqtt-ca"})
+	if err != nil || id.CertID != dev.ID || proto != "x-amzn-mqtt-ca" || id.SourceIP != "127.0.0.1" {
+		t.Fatalf("ok/ca-signed with AWS SDK ALPN: %+v %q %v", id, proto, err)
+	}
+	if _, _, err := handshake(t, conf, self, roots, nil); err == nil {
+		t.Fatal("fail/self-signed-unregistered must be refused")
+	}
+	registered[selfID] = true
+	if id, _, err := handshake(t, conf, self, roots, nil); err != nil || id.CertID != selfID {
+		t.Fatalf("ok/self-signed-registered-without-ca: %+v %v", id, err)
+	}
+}
+
+func selfSigned(t *testing.T) tls.Certificate {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "self"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kd, _ := x509.MarshalECPrivateKey(key)
+	c, err := tls.X509KeyPair(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kd}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
