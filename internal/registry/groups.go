@@ -238,19 +238,7 @@ func (s *Service) descendants(ctx context.Context, tx store.Tx, name, prefix str
 }
 
 func allGroups(ctx context.Context, tx store.Tx, f store.GroupFilter) ([]store.ThingGroup, error) {
-	var out []store.ThingGroup
-	p := store.Page{Limit: 250}
-	for {
-		rows, next, err := tx.ThingGroups().List(ctx, f, p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rows...)
-		if next == "" {
-			return out, nil
-		}
-		p.After = next
-	}
+	return drain(func(p store.Page) ([]store.ThingGroup, string, error) { return tx.ThingGroups().List(ctx, f, p) })
 }
 
 func firstErr(errs ...error) error {

@@ -167,17 +167,20 @@ func (s *Service) ListThingGroupsForThing(ctx context.Context, thing string, pr 
 
 // allLinks reads every edge from (asFrom) or to k.
 func allLinks(ctx context.Context, tx store.Tx, rel store.Relation, k string, asFrom bool) ([]store.Link, error) {
-	var out []store.Link
+	return drain(func(p store.Page) ([]store.Link, string, error) {
+		if asFrom {
+			return tx.Links().Targets(ctx, rel, k, p)
+		}
+		return tx.Links().Sources(ctx, rel, k, p)
+	})
+}
+
+// drain reads every page of a store listing.
+func drain[T any](list func(store.Page) ([]T, string, error)) ([]T, error) {
+	var out []T
 	p := store.Page{Limit: 250}
 	for {
-		var rows []store.Link
-		var next string
-		var err error
-		if asFrom {
-			rows, next, err = tx.Links().Targets(ctx, rel, k, p)
-		} else {
-			rows, next, err = tx.Links().Sources(ctx, rel, k, p)
-		}
+		rows, next, err := list(p)
 		if err != nil {
 			return nil, err
 		}
