@@ -95,3 +95,12 @@ func policyBody(n int) string {
 	b, _ := json.Marshal(map[string]string{"policyDocument": doc})
 	return string(b)
 }
+
+func TestTamperedTokenIsInvalidRequest(t *testing.T) {
+	srv := roosttest.StartServer(t)
+	// Valid base64 of a cursor the store cannot read.
+	status, code, _ := rawCall(t, srv, "GET", "/certificates?marker=bm90LWEtY3Vyc29y", nil, true)
+	if status != 400 || code != "InvalidRequestException" {
+		t.Fatalf("tampered token: %d %s", status, code)
+	}
+}

@@ -90,7 +90,7 @@ func (s *Service) ListAttachedPolicies(ctx context.Context, targetARN string, re
 	}
 	var names []string
 	var next string
-	err = s.store.View(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		t, err := s.target(ctx, tx, targetARN)
 		if err != nil {
 			return err
@@ -143,7 +143,7 @@ func (s *Service) ListTargetsForPolicy(ctx context.Context, policy string, pr Pa
 	}
 	var links []store.Link
 	var next string
-	err = s.store.View(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		if _, err := tx.Policies().Get(ctx, policy); err != nil {
 			return notFound(err, "Policy %s does not exist", policy)
 		}
@@ -244,7 +244,7 @@ func (s *Service) ListThingPrincipals(ctx context.Context, thing string, pr Page
 	}
 	var links []store.Link
 	var next string
-	err = s.store.View(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		if _, err := tx.Things().Get(ctx, thing); err != nil {
 			return notFound(err, "Thing %s cannot be found.", thing)
 		}
@@ -262,7 +262,7 @@ func (s *Service) ListPrincipalThings(ctx context.Context, principalARN string, 
 	}
 	var links []store.Link
 	var next string
-	err = s.store.View(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		k, err := s.principal(ctx, tx, principalARN)
 		if err != nil {
 			return err

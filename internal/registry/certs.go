@@ -167,7 +167,7 @@ func (s *Service) DescribeCertificate(ctx context.Context, id string) (Certifica
 		return Certificate{}, err
 	}
 	var c store.Certificate
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
 		c, err = tx.Certificates().Get(ctx, normCertID(id))
 		return notFound(err, "The certificate %s does not exist", id)
@@ -249,7 +249,7 @@ func (s *Service) ListCertificates(ctx context.Context, ascending bool, pr PageR
 	}
 	var rows []store.Certificate
 	var next string
-	err = s.store.View(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		rows, next, err = tx.Certificates().List(ctx, store.CertFilter{Ascending: ascending}, p)
 		return err
 	})

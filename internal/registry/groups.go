@@ -85,7 +85,7 @@ func (s *Service) ancestors(ctx context.Context, tx store.Tx, name string) ([]st
 // DescribeThingGroup returns a group with its ancestors.
 func (s *Service) DescribeThingGroup(ctx context.Context, name string) (ThingGroup, error) {
 	var out ThingGroup
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx store.Tx) error {
 		chain, err := s.ancestors(ctx, tx, name)
 		if err != nil {
 			return err
@@ -192,7 +192,7 @@ func (s *Service) ListThingGroups(ctx context.Context, in ListThingGroupsInput) 
 	f := store.GroupFilter{NamePrefix: in.NamePrefix}
 	var rows []store.ThingGroup
 	var next string
-	err = s.store.View(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		if in.Parent != "" {
 			if _, err := tx.ThingGroups().Get(ctx, in.Parent); err != nil {
 				return notFound(err, "Thing group %s does not exist", in.Parent)

@@ -105,7 +105,7 @@ func (s *Service) ListThingsInThingGroup(ctx context.Context, group string, recu
 	}
 	var names []string
 	var next string
-	err = s.store.View(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		if _, err := tx.ThingGroups().Get(ctx, group); err != nil {
 			return notFound(err, "Thing group %s does not exist", group)
 		}
@@ -151,7 +151,7 @@ func (s *Service) ListThingGroupsForThing(ctx context.Context, thing string, pr 
 	}
 	var links []store.Link
 	var next string
-	err = s.store.View(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		if _, err := tx.Things().Get(ctx, thing); err != nil {
 			return notFound(err, "Thing %s cannot be found.", thing)
 		}

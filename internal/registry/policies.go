@@ -62,7 +62,7 @@ func (s *Service) CreatePolicy(ctx context.Context, name, doc string, tags map[s
 // GetPolicy returns a policy and its default document.
 func (s *Service) GetPolicy(ctx context.Context, name string) (Policy, error) {
 	var out Policy
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx store.Tx) error {
 		p, err := tx.Policies().Get(ctx, name)
 		if err != nil {
 			return notFound(err, "Policy %s does not exist", name)
@@ -85,7 +85,7 @@ func (s *Service) ListPolicies(ctx context.Context, ascending bool, pr PageReque
 	}
 	var rows []store.Policy
 	var next string
-	err = s.store.View(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		rows, next, err = tx.Policies().List(ctx, ascending, p)
 		return err
 	})
@@ -174,7 +174,7 @@ func ParseVersionID(id string) (int64, error) {
 // GetPolicyVersion returns one version of a policy.
 func (s *Service) GetPolicyVersion(ctx context.Context, name string, id int64) (PolicyVersion, error) {
 	var out PolicyVersion
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx store.Tx) error {
 		p, err := tx.Policies().Get(ctx, name)
 		if err != nil {
 			return notFound(err, "Policy %s does not exist", name)
@@ -192,7 +192,7 @@ func (s *Service) GetPolicyVersion(ctx context.Context, name string, id int64) (
 // ListPolicyVersions lists a policy's versions, newest first as AWS does.
 func (s *Service) ListPolicyVersions(ctx context.Context, name string) ([]PolicyVersion, error) {
 	var out []PolicyVersion
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx store.Tx) error {
 		p, err := tx.Policies().Get(ctx, name)
 		if err != nil {
 			return notFound(err, "Policy %s does not exist", name)

@@ -47,7 +47,7 @@ func (p *Principal) ThingFor(clientID string) (PrincipalThing, bool) {
 // gateway. A missing certificate is a NotFound error.
 func (s *Service) Principal(ctx context.Context, certID string) (*Principal, error) {
 	var out *Principal
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx store.Tx) error {
 		c, err := tx.Certificates().Get(ctx, certID)
 		if err != nil {
 			return notFound(err, "The certificate %s does not exist", certID)

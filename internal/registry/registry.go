@@ -104,6 +104,16 @@ func (p PageRequest) page(def, max int) (store.Page, error) {
 	return store.Page{After: string(after), Limit: limit}, nil
 }
 
+// view runs a read transaction; a cursor the store cannot read (a client
+// tampered with a token) is the client's error, not ours.
+func (s *Service) view(ctx context.Context, fn func(store.Tx) error) error {
+	err := s.store.View(ctx, fn)
+	if errors.Is(err, store.ErrBadCursor) {
+		return errf(InvalidRequest, "The pagination token is invalid")
+	}
+	return err
+}
+
 // nextToken turns a store cursor into the opaque token clients pass back.
 func nextToken(cursor string) string {
 	if cursor == "" {

@@ -88,7 +88,7 @@ func (s *Service) UntagResource(ctx context.Context, arn string, keys []string) 
 // ListTagsForResource returns a resource's tags.
 func (s *Service) ListTagsForResource(ctx context.Context, arn string) (map[string]string, error) {
 	var out map[string]string
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx store.Tx) error {
 		k, err := s.taggedResource(ctx, tx, arn)
 		if err != nil {
 			return err

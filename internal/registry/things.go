@@ -87,7 +87,7 @@ func (s *Service) checkThingType(ctx context.Context, tx store.Tx, typeName stri
 // DescribeThing returns a thing.
 func (s *Service) DescribeThing(ctx context.Context, name string) (Thing, error) {
 	var t store.Thing
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
 		t, err = tx.Things().Get(ctx, name)
 		return notFound(err, "Thing %s cannot be found.", name)
@@ -217,7 +217,7 @@ func (s *Service) ListThings(ctx context.Context, in ListThingsInput) ([]Thing, 
 	}
 	var rows []store.Thing
 	var next string
-	err = s.store.View(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		rows, next, err = tx.Things().List(ctx, in.ThingFilter, p)
 		return err
 	})

@@ -79,7 +79,7 @@ func sameThingType(old store.ThingType, in CreateThingTypeInput) bool {
 // DescribeThingType returns a thing type.
 func (s *Service) DescribeThingType(ctx context.Context, name string) (ThingType, error) {
 	var t store.ThingType
-	err := s.store.View(ctx, func(tx store.Tx) error {
+	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
 		t, err = tx.ThingTypes().Get(ctx, name)
 		return notFound(err, "Thing type %s does not exist", name)
@@ -107,7 +107,7 @@ func (s *Service) ListThingTypes(ctx context.Context, name string, pr PageReques
 	}
 	var rows []store.ThingType
 	var next string
-	err = s.store.View(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		rows, next, err = tx.ThingTypes().List(ctx, p)
 		return err
 	})

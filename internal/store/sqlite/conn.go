@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -31,8 +32,17 @@ func dsn(path string, readOnly bool, synchronous string) string {
 	q := fmt.Sprintf("?_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", busyTimeoutMS)
 	if readOnly {
 		q += "&_pragma=query_only(1)"
+		if strconv.IntSize == 64 {
+			// Read the main file through the OS page cache, shared by all
+			// readers, instead of a pread per page missing from each
+			// connection's own cache (halves a cold certificate lookup).
+			q += "&_pragma=mmap_size(268435456)"
+		}
 	} else {
-		q += "&_pragma=journal_mode(WAL)&_pragma=synchronous(" + synchronous + ")"
+		// journal_size_limit truncates the WAL back to 64 MiB after a
+		// checkpoint, so one burst of writes does not keep its size.
+		q += "&_pragma=journal_mode(WAL)&_pragma=synchronous(" + synchronous + ")" +
+			"&_pragma=journal_size_limit(67108864)"
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + q
 }

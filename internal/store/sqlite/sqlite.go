@@ -123,8 +123,9 @@ func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 	return db.run(ctx, db.readers, beginRead, fn)
 }
 
-// Close closes every connection. Transactions still running finish first
-// on their connection, which is closed when they return.
+// Close closes the database without waiting: a transaction still running
+// finishes on its connection, which is closed when it returns. Later calls
+// to Update and View fail.
 func (db *DB) Close() error {
 	err := errors.Join(db.writers.close(), db.readers.close())
 	return errors.Join(err, db.wdb.Close(), db.rdb.Close())

@@ -55,6 +55,39 @@ func TestFileMode(t *testing.T) {
 	}
 }
 
+// TestPragmas checks that the DSN configured each kind of connection.
+func TestPragmas(t *testing.T) {
+	for _, full := range []bool{false, true} {
+		db, err := OpenWith(t.Context(), filepath.Join(t.TempDir(), "roost.db"), Options{FullSync: full})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantSync := map[bool]string{false: "1", true: "2"}[full]
+		checkPragmas(t, db.writers, map[string]string{"journal_mode": "wal", "synchronous": wantSync,
+			"foreign_keys": "1", "busy_timeout": strconv.Itoa(busyTimeoutMS), "query_only": "0"})
+		checkPragmas(t, db.readers, map[string]string{"journal_mode": "wal", "foreign_keys": "1", "query_only": "1"})
+		db.Close()
+	}
+}
+
+func checkPragmas(t *testing.T, p *pool, want map[string]string) {
+	t.Helper()
+	c, err := p.get(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.put(c)
+	for name, v := range want {
+		var got string
+		if err := c.sc.QueryRowContext(t.Context(), "PRAGMA "+name).Scan(&got); err != nil {
+			t.Fatalf("PRAGMA %s: %v", name, err)
+		}
+		if got != v {
+			t.Errorf("PRAGMA %s = %s, want %s", name, got, v)
+		}
+	}
+}
+
 func TestOddPath(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a dir?with#odd%chars")
 	if err := os.Mkdir(dir, 0o700); err != nil {

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/roost-iot/roost/internal/store"
 )
@@ -22,7 +24,17 @@ type tx struct {
 	ctx context.Context // the transaction's: once it ends, statements fail
 }
 
-var _ store.Tx = (*tx)(nil)
+var (
+	_ store.Tx           = (*tx)(nil)
+	_ store.Things       = things{}
+	_ store.ThingTypes   = thingTypes{}
+	_ store.ThingGroups  = thingGroups{}
+	_ store.Certificates = certificates{}
+	_ store.Policies     = policies{}
+	_ store.Links        = links{}
+	_ store.Tags         = tags{}
+	_ store.Meta         = meta{}
+)
 
 var errTxDone = errors.New("sqlite: transaction has ended")
 
@@ -221,15 +233,72 @@ func encodeMap(m map[string]string) (any, error) {
 	return string(b), nil
 }
 
+// decodeMap reads what encodeMap wrote. An object of strings without
+// escapes (the usual attributes) is split directly, several times faster
+// than encoding/json; anything else goes to encoding/json.
 func decodeMap(b []byte) (map[string]string, error) {
 	if len(b) == 0 {
 		return nil, nil
+	}
+	if m, ok := decodePlainMap(b); ok {
+		return m, nil
 	}
 	var m map[string]string
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("decode map: %w", err)
 	}
 	return m, nil
+}
+
+func decodePlainMap(b []byte) (map[string]string, bool) {
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' || !plainJSON(b) {
+		return nil, false
+	}
+	m := make(map[string]string, bytes.Count(b, []byte{':'}))
+	for b = b[1 : len(b)-1]; len(b) > 0; {
+		k, rest, ok := plainString(b)
+		if !ok || len(rest) == 0 || rest[0] != ':' {
+			return nil, false
+		}
+		v, rest, ok := plainString(rest[1:])
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		if len(rest) == 0 {
+			break
+		}
+		if rest[0] != ',' || len(rest) == 1 {
+			return nil, false
+		}
+		b = rest[1:]
+	}
+	return m, true
+}
+
+// plainJSON reports whether b is valid UTF-8 without escapes or control
+// characters, so that its strings need no decoding.
+func plainJSON(b []byte) bool {
+	ascii := true
+	for _, c := range b {
+		if c == '\\' || c < 0x20 {
+			return false
+		}
+		ascii = ascii && c < utf8.RuneSelf
+	}
+	return ascii || utf8.Valid(b)
+}
+
+// plainString cuts a JSON string without escapes off the front of b.
+func plainString(b []byte) (s string, rest []byte, ok bool) {
+	if len(b) == 0 || b[0] != '"' {
+		return "", nil, false
+	}
+	end := bytes.IndexByte(b[1:], '"')
+	if end < 0 {
+		return "", nil, false
+	}
+	return string(b[1 : 1+end]), b[2+end:], true
 }
 
 // prefixEnd is the smallest string above every string that starts with
