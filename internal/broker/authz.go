@@ -55,7 +55,8 @@ func NewAuthorizer(p Principals, region, account string) *Authorizer {
 type Grant struct {
 	compiled *policy.Compiled
 	prefix   string
-	Thing    string // the thing whose variables applied, "" if none
+	Thing    string   // the thing whose variables applied, "" if none
+	Policies []string // names of the policies compiled in
 }
 
 // Grant resolves and compiles the policies of id: those attached to the
@@ -89,6 +90,9 @@ func (a *Authorizer) Grant(ctx context.Context, id Identity) (*Grant, error) {
 		g.Thing = th.Name
 	} else {
 		vars.Set(policy.VarThingIsAttached, "false")
+	}
+	for _, d := range docs {
+		g.Policies = append(g.Policies, d.Name)
 	}
 	parsed, err := a.parse(docs)
 	if err != nil {

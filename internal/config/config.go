@@ -27,6 +27,9 @@ type Config struct {
 	// (iot-data) listen. Loopback by default: over plain HTTP the API carries
 	// private keys (CreateKeysAndCertificate), so expose it only with APITLS.
 	APIAddr string `yaml:"apiAddr" flag:"api-addr"`
+	// MQTTAddr is the device gateway: MQTT 3.1.1/5 over mutual TLS. It also
+	// accepts ALPN x-amzn-mqtt-ca, so it can serve devices on 443.
+	MQTTAddr string `yaml:"mqttAddr" flag:"mqtt-addr"`
 	// APITLS serves the API over HTTPS with the server certificate.
 	APITLS bool `yaml:"apiTLS" flag:"api-tls"`
 	// Hosts are the names and addresses put in the server certificate.
@@ -55,6 +58,7 @@ func Default() Config {
 	return Config{
 		DataDir:   "roost-data",
 		APIAddr:   "127.0.0.1:8440",
+		MQTTAddr:  ":8883",
 		Hosts:     defaultHosts(),
 		Region:    "us-east-1",
 		LogLevel:  "info",
@@ -96,6 +100,9 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.APIAddr); err != nil {
 		bad("api-addr %q: %v", c.APIAddr, err)
+	}
+	if _, _, err := net.SplitHostPort(c.MQTTAddr); err != nil {
+		bad("mqtt-addr %q: %v", c.MQTTAddr, err)
 	}
 	if len(c.Hosts) == 0 {
 		bad("host: at least one host name is needed for the server certificate")

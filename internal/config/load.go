@@ -16,6 +16,7 @@ var usage = map[string]string{
 	"data-dir":          "directory for the database, CA, server certificate and credentials",
 	"api-addr":          "address of the AWS-compatible API (iot and iot-data)",
 	"api-tls":           "serve the API over HTTPS with the server certificate",
+	"mqtt-addr":         "address of the device gateway (MQTT over mutual TLS)",
 	"host":              "host names and addresses for the server certificate (repeatable)",
 	"endpoint":          "device endpoint host returned by DescribeEndpoint (default: first host)",
 	"region":            "AWS region used in ARNs and SigV4",

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/roost-iot/roost/internal/api"
+	"github.com/roost-iot/roost/internal/broker"
 	"github.com/roost-iot/roost/internal/config"
 	"github.com/roost-iot/roost/internal/iam"
 	"github.com/roost-iot/roost/internal/pki"
@@ -45,6 +46,8 @@ type Server struct {
 
 	apiLn  net.Listener
 	apiSrv *http.Server
+	mqttLn net.Listener
+	broker *broker.Broker
 	done   chan error
 }
 
@@ -118,6 +121,10 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := writeCredentialsFile(s.cfg.DataDir, s.admin, s.cfg.Region, s.APIURL()); err != nil {
 		return fmt.Errorf("write credentials file: %w", err)
 	}
+	if err := s.startGateway(); err != nil {
+		ln.Close()
+		return err
+	}
 	go func() { s.done <- s.apiSrv.Serve(ln) }()
 	go func() {
 		<-ctx.Done()
@@ -146,6 +153,9 @@ func (s *Server) Wait() error {
 // Close stops the listeners, then the services, then the store.
 func (s *Server) Close() error {
 	var errs []error
+	if s.broker != nil {
+		errs = append(errs, s.broker.Close())
+	}
 	if s.apiSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		errs = append(errs, s.apiSrv.Shutdown(ctx))
@@ -167,6 +177,12 @@ func (s *Server) APIURL() string { return apiURL(s.apiLn.Addr(), s.cfg.APITLS) }
 // Admin is the admin credential.
 func (s *Server) Admin() iam.Credential { return s.admin }
 
+// MQTTAddr is the device gateway's listening address.
+func (s *Server) MQTTAddr() string { return s.mqttLn.Addr().String() }
+
+// Broker is the device gateway.
+func (s *Server) Broker() *broker.Broker { return s.broker }
+
 // Account is the account id used in ARNs.
 func (s *Server) Account() string { return s.account }
 
@@ -183,7 +199,7 @@ func (s *Server) PrintBanner(w io.Writer, version string) {
 		fmt.Fprintf(&b, " (first start: created %s)", dir)
 	}
 	fmt.Fprintf(&b, "\n  API (AWS iot + iot-data): %s   region %s, account %s\n", s.APIURL(), s.cfg.Region, s.account)
-	fmt.Fprintf(&b, "  Device endpoint:          %s\n", s.cfg.DeviceEndpoint())
+	fmt.Fprintf(&b, "  Device endpoint:          %s (MQTT over mutual TLS on %s)\n", s.cfg.DeviceEndpoint(), s.mqttLn.Addr())
 	fmt.Fprintf(&b, "  Root CA for devices:      %s\n", filepath.Join(dir, caCertFile))
 	fmt.Fprintf(&b, "  Admin credentials:        %s (access key %s)\n", filepath.Join(dir, credentialsFile), s.admin.AccessKeyID)
 	fmt.Fprintf(&b, "  Try: AWS_SHARED_CREDENTIALS_FILE=%s aws --endpoint-url %s iot list-things\n",

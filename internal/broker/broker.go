@@ -1,0 +1,182 @@
+package broker
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/roost-iot/roost/internal/mqtt"
+	"github.com/roost-iot/roost/internal/registry"
+	"github.com/roost-iot/roost/internal/topic"
+)
+
+// Limits are the gateway's per-connection limits. Defaults follow AWS IoT
+// Core's quotas (reference §8); every one is configurable because Roost is
+// also a general MQTT broker.
+type Limits struct {
+	MaxPayload          int           // PUBLISH payload bytes (AWS: 128 KB)
+	Topic               topic.Limits  // topic length and levels (AWS: 256 bytes, 8 levels)
+	MaxClientID         int           // client id bytes (AWS: 128)
+	MaxSubscriptions    int           // per connection (AWS: 50)
+	MaxFiltersPerPacket int           // per SUBSCRIBE (AWS: 8)
+	PublishRate         float64       // inbound PUBLISH per second per connection (AWS: 100); 0 = unlimited
+	KeepAliveMin        uint16        // seconds (AWS: 30)
+	KeepAliveMax        uint16        // seconds; also used for 0 (AWS: 1200)
+	MaxInflight         uint16        // unacknowledged QoS 1 deliveries per connection (AWS: 100)
+	MaxQueued           int           // messages queued for one client beyond the in-flight window
+	MaxQoS              mqtt.QoS      // 1 as AWS IoT; 2 only for a general broker (not yet served)
+	SessionExpiry       time.Duration // how long a persistent session outlives its connection (AWS: 1 h)
+	ConnectTimeout      time.Duration // TLS handshake plus CONNECT
+	TopicAliasMaximum   uint16        // client-to-server aliases accepted (MQTT 5)
+}
+
+// AWSLimits are AWS IoT Core's defaults.
+func AWSLimits() Limits {
+	return Limits{
+		MaxPayload: 128 * 1024, Topic: topic.AWSLimits(), MaxClientID: 128, MaxSubscriptions: 50,
+		MaxFiltersPerPacket: 8, PublishRate: 100, KeepAliveMin: 30, KeepAliveMax: 1200, MaxInflight: 100,
+		MaxQueued: 1000, MaxQoS: 1, SessionExpiry: time.Hour, ConnectTimeout: 10 * time.Second, TopicAliasMaximum: 8,
+	}
+}
+
+// maxPacket is the largest packet accepted: the payload limit plus room for
+// the topic, properties and header.
+func (l Limits) maxPacket() int { return l.MaxPayload + 16*1024 }
+
+// Options configure a Broker.
+type Options struct {
+	Authorizer *Authorizer
+	Limits     Limits
+	Logger     *slog.Logger
+	// RetainedOnWildcard delivers retained messages to matching wildcard
+	// subscriptions (MQTT spec); off by default, as in AWS IoT.
+	RetainedOnWildcard bool
+}
+
+// Broker is the device gateway.
+type Broker struct {
+	auth   *Authorizer
+	limits Limits
+	log    *slog.Logger
+	index  *topic.Index[*subscription]
+
+	mu       sync.Mutex
+	sessions map[string]*session   // by client id; mu held
+	conns    map[*conn]struct{}    // live connections; mu held
+	retained map[string]*message   // by topic; mu held
+	lns      map[net.Listener]bool // mu held
+	closed   bool                  // mu held
+
+	// retainedOnWildcard sends retained messages to wildcard subscriptions
+	// as the MQTT spec does; AWS IoT does not.
+	retainedOnWildcard bool
+
+	stats Stats
+
+	changes   chan registry.Change // registry changes to re-evaluate
+	rescanAll atomic.Bool          // changes overflowed: re-evaluate every connection
+	stop      chan struct{}
+}
+
+// Stats are the gateway's counters.
+type Stats struct {
+	Connections   atomic.Int64
+	MessagesIn    atomic.Int64
+	MessagesOut   atomic.Int64
+	Dropped       atomic.Int64 // deliveries dropped because a client's queue was full
+	AuthFailures  atomic.Int64
+	ReceiveDenied atomic.Int64
+}
+
+// New returns a broker.
+func New(o Options) *Broker {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	b := &Broker{
+		auth: o.Authorizer, limits: o.Limits, log: log, index: topic.NewIndex[*subscription](topic.AWSMatching),
+		sessions: map[string]*session{}, conns: map[*conn]struct{}{}, retained: map[string]*message{},
+		lns: map[net.Listener]bool{}, retainedOnWildcard: o.RetainedOnWildcard,
+		changes: make(chan registry.Change, 1024), stop: make(chan struct{}),
+	}
+	go b.revalidate(b.stop)
+	return b
+}
+
+// Stats returns the broker's live counters.
+func (b *Broker) Stats() *Stats { return &b.stats }
+
+// Serve accepts device connections on ln (a TLS listener made with
+// TLSConfig) until ln is closed.
+func (b *Broker) Serve(ln net.Listener) error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return net.ErrClosed
+	}
+	b.lns[ln] = true
+	b.mu.Unlock()
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(delay*2, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		tc, ok := nc.(*tls.Conn)
+		if !ok {
+			nc.Close()
+			continue
+		}
+		go b.handle(tc)
+	}
+}
+
+// Close stops accepting, disconnects every client (as a server shutdown)
+// and drops the sessions.
+func (b *Broker) Close() error {
+	b.mu.Lock()
+	if !b.closed {
+		close(b.stop)
+	}
+	b.closed = true
+	for ln := range b.lns {
+		ln.Close()
+	}
+	conns := make([]*conn, 0, len(b.conns))
+	for c := range b.conns {
+		conns = append(conns, c)
+	}
+	b.mu.Unlock()
+	for _, c := range conns {
+		c.kick(mqtt.ServerShuttingDown, "SERVER_INITIATED_DISCONNECT")
+	}
+	return nil
+}
+
+// handle runs one connection from TLS handshake to close.
+func (b *Broker) handle(tc *tls.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.limits.ConnectTimeout)
+	err := tc.HandshakeContext(ctx)
+	cancel()
+	if err != nil {
+		b.stats.AuthFailures.Add(1)
+		b.log.Debug("tls handshake failed", "remote", tc.RemoteAddr().String(), "err", err)
+		tc.Close()
+		return
+	}
+	c := newConn(b, tc)
+	c.run()
+}

@@ -1,0 +1,285 @@
+package broker
+
+import (
+	"bufio"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/roost-iot/roost/internal/mqtt"
+)
+
+// conn is one device connection. Its read loop runs in the goroutine that
+// accepted it; writes are queued as encoded bytes and flushed by a writer
+// goroutine that runs only while there is something to write, so an idle
+// connection holds one goroutine.
+type conn struct {
+	b  *Broker
+	tc *tls.Conn
+	br *bufio.Reader
+	v  mqtt.Version
+	id Identity
+	s  *session
+
+	grant     atomic.Pointer[Grant]
+	keepAlive time.Duration
+	recvMax   uint16 // the client's Receive Maximum [MQTT-3.3.4-9]
+	maxOut    int    // the client's Maximum Packet Size, 0 = none
+	aliases   map[uint16]string
+	will      atomic.Pointer[mqtt.Will]
+	rate      bucket
+
+	// Decoded packets, reused by the read loop.
+	pub   mqtt.Publish
+	ack   mqtt.Puback
+	sub   mqtt.Subscribe
+	unsub mqtt.Unsubscribe
+	disc  mqtt.Disconnect
+
+	wmu       sync.Mutex
+	pending   []byte // encoded packets waiting for the writer; wmu held
+	writing   bool   // a writer goroutine is running; wmu held
+	closing   bool   // close once pending is written; wmu held
+	closed    bool   // wmu held
+	reason    string // disconnect reason (AWS disconnectReason); wmu held
+	closeOnce sync.Once
+}
+
+func newConn(b *Broker, tc *tls.Conn) *conn {
+	return &conn{b: b, tc: tc, br: bufio.NewReaderSize(tc, 4096), recvMax: 65535}
+}
+
+// maxPendingBytes bounds what may wait for a slow client before QoS 0
+// deliveries to it are dropped (counted in Stats.Dropped).
+const maxPendingBytes = 1 << 20
+
+// run reads CONNECT, then packets until the connection ends.
+func (c *conn) run() {
+	defer c.close("CONNECTION_LOST")
+	c.tc.SetReadDeadline(time.Now().Add(c.b.limits.ConnectTimeout))
+	p, err := mqtt.ReadPacket(c.br, 0, c.b.limits.maxPacket())
+	if err != nil {
+		c.refuseConnect(err)
+		return
+	}
+	cp, ok := p.(*mqtt.Connect)
+	if !ok {
+		return // the first packet must be CONNECT [MQTT-3.1.0-1]
+	}
+	if !c.connect(cp) {
+		return
+	}
+	c.readLoop()
+}
+
+// refuseConnect answers a CONNECT the codec rejected.
+func (c *conn) refuseConnect(err error) {
+	var me *mqtt.Error
+	if !errors.As(err, &me) {
+		return
+	}
+	switch me.Code {
+	case mqtt.UnsupportedProtocolVersion:
+		c.writeNow(&mqtt.Connack{ReasonCode: mqtt.UnsupportedProtocolVersion}, mqtt.V311) // [MQTT-3.1.2-2]
+	case mqtt.ClientIdentifierNotValid:
+		c.writeNow(&mqtt.Connack{ReasonCode: mqtt.ClientIdentifierNotValid}, mqtt.V311) // [MQTT-3.1.3-9]
+	}
+}
+
+// writeNow writes one packet synchronously, before the writer exists.
+func (c *conn) writeNow(p mqtt.Packet, v mqtt.Version) {
+	b, err := p.AppendTo(nil, v)
+	if err == nil {
+		c.tc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		c.tc.Write(b)
+	}
+}
+
+func (c *conn) readLoop() {
+	max := c.b.limits.maxPacket()
+	for {
+		if c.keepAlive > 0 {
+			// The server closes after 1.5 times the Keep Alive [MQTT-3.1.2-22].
+			c.tc.SetReadDeadline(time.Now().Add(c.keepAlive * 3 / 2))
+		} else {
+			c.tc.SetReadDeadline(time.Time{})
+		}
+		h, body, err := mqtt.ReadFrame(c.br, max)
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		if !c.dispatch(h, body) {
+			return
+		}
+	}
+}
+
+func (c *conn) readFailed(err error) {
+	var me *mqtt.Error
+	var ne net.Error
+	switch {
+	case errors.As(err, &me):
+		c.protocolFailure(me)
+	case errors.As(err, &ne) && ne.Timeout():
+		c.kick(mqtt.KeepAliveTimeout, "MQTT_KEEP_ALIVE_TIMEOUT")
+	case errors.Is(err, io.EOF):
+		c.close("CONNECTION_LOST")
+	default:
+		c.close("CONNECTION_LOST")
+	}
+}
+
+// protocolFailure ends the connection for a malformed or forbidden packet:
+// in 5.0 with a DISCONNECT carrying the reason, in 3.1.1 by closing
+// [MQTT-4.8.0-1].
+func (c *conn) protocolFailure(me *mqtt.Error) {
+	c.b.log.Debug("mqtt protocol error", "client", c.id.ClientID, "err", me)
+	c.kick(me.Code, "CLIENT_ERROR")
+}
+
+// dispatch handles one packet; false ends the connection.
+func (c *conn) dispatch(h mqtt.Header, body []byte) bool {
+	var err error
+	switch h.Type {
+	case mqtt.TypePublish:
+		if err = c.pub.Decode(h, body, c.v); err == nil {
+			return c.onPublish(&c.pub)
+		}
+	case mqtt.TypePuback:
+		if err = c.ack.Decode(h, body, c.v); err == nil {
+			c.onPuback(c.ack.PacketID)
+			return true
+		}
+	case mqtt.TypeSubscribe:
+		if err = c.sub.Decode(h, body, c.v); err == nil {
+			c.onSubscribe(&c.sub)
+			return true
+		}
+	case mqtt.TypeUnsubscribe:
+		if err = c.unsub.Decode(h, body, c.v); err == nil {
+			c.onUnsubscribe(&c.unsub)
+			return true
+		}
+	case mqtt.TypePingreq:
+		c.send(&mqtt.Pingresp{}) // [MQTT-3.12.4-1]
+		return true
+	case mqtt.TypeDisconnect:
+		if err = c.disc.Decode(h, body, c.v); err == nil {
+			c.onDisconnect(&c.disc)
+			return false
+		}
+	default:
+		// CONNECT twice [MQTT-3.1.0-2], server-to-client packets, QoS 2
+		// flow packets and AUTH are protocol errors here.
+		err = &mqtt.Error{Code: mqtt.ProtocolError, Packet: h.Type, Msg: "unexpected packet"}
+	}
+	var me *mqtt.Error
+	if errors.As(err, &me) {
+		c.protocolFailure(me)
+	} else {
+		c.close("CLIENT_ERROR")
+	}
+	return false
+}
+
+// send queues a packet for the writer. It reports false when the packet
+// was not queued (connection closing, or too much already waiting and
+// droppable is set).
+func (c *conn) send(p mqtt.Packet) bool { return c.enqueue(p, false) }
+
+func (c *conn) enqueue(p mqtt.Packet, droppable bool) bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed || c.closing {
+		return false
+	}
+	if droppable && len(c.pending) > maxPendingBytes {
+		return false
+	}
+	if c.maxOut > 0 && p.Size(c.v) > c.maxOut {
+		return false // never send more than the client accepts [MQTT-3.1.2-24]
+	}
+	var err error
+	if c.pending, err = p.AppendTo(c.pending, c.v); err != nil {
+		c.b.log.Error("mqtt encode failed", "client", c.id.ClientID, "packet", p.Type(), "err", err)
+		return false
+	}
+	c.startWriter()
+	return true
+}
+
+// startWriter runs the writer if it is not running. wmu held.
+func (c *conn) startWriter() {
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop()
+	}
+}
+
+func (c *conn) writeLoop() {
+	var spare []byte
+	for {
+		c.wmu.Lock()
+		if len(c.pending) == 0 || c.closed {
+			c.writing = false
+			closing := c.closing && !c.closed
+			c.wmu.Unlock()
+			if closing {
+				c.close("")
+			}
+			return
+		}
+		buf := c.pending
+		c.pending = spare[:0]
+		c.wmu.Unlock()
+		c.tc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		_, err := c.tc.Write(buf)
+		if err != nil {
+			c.close("CONNECTION_LOST")
+			return
+		}
+		spare = nil
+		if cap(buf) <= 16*1024 { // keep small buffers; let big ones go
+			spare = buf[:0]
+		}
+	}
+}
+
+// kick ends the connection from the server side: a DISCONNECT with code in
+// 5.0 (3.1.1 has no server DISCONNECT), then close once it is written.
+func (c *conn) kick(code mqtt.ReasonCode, reason string) {
+	c.wmu.Lock()
+	if c.closed || c.closing {
+		c.wmu.Unlock()
+		return
+	}
+	c.reason = reason
+	if c.v == mqtt.V5 && code != 0 {
+		if b, err := (&mqtt.Disconnect{ReasonCode: code}).AppendTo(c.pending, c.v); err == nil {
+			c.pending = b
+		}
+	}
+	c.closing = true
+	c.startWriter()
+	c.wmu.Unlock()
+	time.AfterFunc(2*time.Second, func() { c.close(reason) })
+}
+
+// close ends the connection at once and settles its session and will.
+func (c *conn) close(reason string) {
+	c.closeOnce.Do(func() {
+		c.wmu.Lock()
+		c.closed = true
+		if c.reason == "" {
+			c.reason = reason
+		}
+		c.wmu.Unlock()
+		c.tc.Close()
+		c.b.detach(c)
+	})
+}

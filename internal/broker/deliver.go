@@ -1,0 +1,166 @@
+package broker
+
+import (
+	"time"
+
+	"github.com/roost-iot/roost/internal/mqtt"
+	"github.com/roost-iot/roost/internal/policy"
+)
+
+func (s *session) online() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conn != nil
+}
+
+// window is how many QoS 1 deliveries may be in flight to c: the client's
+// Receive Maximum, capped by the server's (AWS: 100). mu held.
+func (s *session) window(c *conn, l Limits) int {
+	return int(min(c.recvMax, l.MaxInflight))
+}
+
+// deliver sends d now, or queues it: QoS 1 beyond the in-flight window or
+// while a persistent session is offline (AWS stores QoS 1 only). A full
+// queue drops the message and counts it.
+func (s *session) deliver(b *Broker, d delivery) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.conn
+	if c == nil {
+		if s.persistent && d.qos == 1 {
+			s.push(b, d)
+		}
+		return
+	}
+	if d.qos == 0 {
+		c.sendPublish(b, d, 0)
+		return
+	}
+	if len(s.inflight) >= s.window(c, b.limits) || len(s.queue) > 0 {
+		s.push(b, d)
+		return
+	}
+	s.sendQoS1(b, c, d)
+}
+
+// push queues a delivery. mu held.
+func (s *session) push(b *Broker, d delivery) {
+	if len(s.queue) >= b.limits.MaxQueued {
+		b.stats.Dropped.Add(1)
+		return
+	}
+	s.queue = append(s.queue, d)
+}
+
+// sendQoS1 puts d in flight under a new packet id. mu held.
+func (s *session) sendQoS1(b *Broker, c *conn, d delivery) {
+	id := s.packetID()
+	if !c.sendPublish(b, d, id) {
+		return
+	}
+	dd := d
+	s.inflight[id] = &dd
+	s.order = append(s.order, id)
+}
+
+// drain moves queued deliveries into the in-flight window. mu held.
+func (s *session) drain(b *Broker, c *conn) {
+	for len(s.queue) > 0 && len(s.inflight) < s.window(c, b.limits) {
+		d := s.queue[0]
+		s.queue[0] = delivery{}
+		s.queue = s.queue[1:]
+		if d.qos == 0 {
+			c.sendPublish(b, d, 0)
+			continue
+		}
+		s.sendQoS1(b, c, d)
+	}
+	if len(s.queue) == 0 {
+		s.queue = nil
+	}
+}
+
+// resume runs after CONNACK on a resumed session: unacknowledged QoS 1
+// messages go again with DUP set, in their original order [MQTT-4.4.0-1],
+// then the queue drains.
+func (s *session) resume(c *conn) {
+	b := c.b
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range s.order {
+		if d := s.inflight[id]; d != nil {
+			c.publishPacket(b, *d, id, true)
+		}
+	}
+	s.drain(b, c)
+}
+
+// onPuback completes a QoS 1 delivery [MQTT-4.3.2-5] and lets the next
+// queued one go.
+func (c *conn) onPuback(id uint16) {
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.inflight[id]; !ok {
+		return
+	}
+	delete(s.inflight, id)
+	s.removeOrder(id)
+	s.drain(c.b, c)
+}
+
+// sendPublish checks iot:Receive for this delivery (AWS checks Receive on
+// every delivery, so a policy change stops messages on live subscriptions)
+// and queues the PUBLISH. It reports whether it was sent.
+func (c *conn) sendPublish(b *Broker, d delivery, id uint16) bool {
+	if !c.grant.Load().Allow(policy.Receive, policy.KindTopic, d.m.topic) {
+		b.stats.ReceiveDenied.Add(1)
+		return false
+	}
+	return c.publishPacket(b, d, id, false)
+}
+
+func (c *conn) publishPacket(b *Broker, d delivery, id uint16, dup bool) bool {
+	m := d.m
+	expired, left := m.expired(time.Now())
+	if expired {
+		return false // [MQTT-3.3.2-5]
+	}
+	p := mqtt.Publish{Topic: m.topic, Payload: m.payload, QoS: d.qos, Retain: d.retain, PacketID: id, Dup: dup}
+	if c.v == mqtt.V5 {
+		p.PayloadFormatIndicator, p.ContentType, p.ResponseTopic = m.formatIndicator, m.contentType, m.responseTopic
+		p.CorrelationData, p.UserProperties, p.SubscriptionIdentifiers = m.correlation, m.userProps, d.subIDs
+		p.HasMessageExpiryInterval, p.MessageExpiryInterval = m.hasExpiry, left // [MQTT-3.3.2-6]
+	}
+	if !c.enqueue(&p, d.qos == 0) {
+		b.stats.Dropped.Add(1)
+		return false
+	}
+	b.stats.MessagesOut.Add(1)
+	return true
+}
+
+// bucket is a token bucket limiting inbound publishes per second.
+type bucket struct {
+	rate   float64 // tokens per second; 0 = unlimited
+	tokens float64
+	last   time.Time
+}
+
+func newBucket(rate float64) bucket { return bucket{rate: rate, tokens: rate} }
+
+// allow takes one token. The burst is one second's worth.
+func (k *bucket) allow(now time.Time) bool {
+	if k.rate <= 0 {
+		return true
+	}
+	if !k.last.IsZero() {
+		k.tokens = min(k.rate, k.tokens+now.Sub(k.last).Seconds()*k.rate)
+	}
+	k.last = now
+	if k.tokens < 1 {
+		return false
+	}
+	k.tokens--
+	return true
+}

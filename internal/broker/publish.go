@@ -1,0 +1,201 @@
+package broker
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/roost-iot/roost/internal/mqtt"
+	"github.com/roost-iot/roost/internal/policy"
+	"github.com/roost-iot/roost/internal/topic"
+)
+
+// onPublish handles an inbound PUBLISH; false ends the connection.
+func (c *conn) onPublish(p *mqtt.Publish) bool {
+	name, ok := c.resolveAlias(p)
+	if !ok {
+		c.kick(mqtt.TopicAliasInvalid, "CLIENT_ERROR") // [MQTT-3.3.2-7]
+		return false
+	}
+	l := c.b.limits
+	if p.QoS > l.MaxQoS {
+		c.kick(mqtt.QoSNotSupported, "CLIENT_ERROR") // [MQTT-3.2.2-11]; AWS IoT serves QoS 0 and 1
+		return false
+	}
+	if err := l.Topic.ValidateName(name); err != nil {
+		c.kick(mqtt.TopicNameInvalid, "CLIENT_ERROR")
+		return false
+	}
+	if len(p.Payload) > l.MaxPayload {
+		c.kick(mqtt.PacketTooLarge, "CLIENT_ERROR") // AWS refuses payloads over 128 KB
+		return false
+	}
+	c.b.stats.MessagesIn.Add(1)
+	if !c.rate.allow(time.Now()) {
+		c.b.stats.Dropped.Add(1)
+		return c.refusePublish(p, mqtt.QuotaExceeded, "THROTTLED")
+	}
+	g := c.grant.Load()
+	if !g.Allow(policy.Publish, policy.KindTopic, name) ||
+		(p.Retain && (!g.Allow(policy.RetainPublish, policy.KindTopic, name) || strings.HasPrefix(name, "$aws/"))) {
+		c.b.stats.AuthFailures.Add(1)
+		return c.refusePublish(p, mqtt.NotAuthorized, "FORBIDDEN_ACCESS")
+	}
+	m := newMessage(name, p, c.s)
+	if p.Retain {
+		c.b.retain(m)
+	}
+	if _, _, basicIngest := topic.BasicIngest(name); !basicIngest {
+		c.b.publish(m) // $aws/rules/ messages go to the rules engine only, never to subscribers
+	}
+	if p.QoS == 1 {
+		c.send(&mqtt.Puback{PacketID: p.PacketID}) // [MQTT-4.3.2-2]
+	}
+	return true
+}
+
+// refusePublish answers a PUBLISH that is not allowed. AWS IoT disconnects
+// a 3.1.1 client; a 5.0 client gets a PUBACK with the reason for QoS 1, and
+// a QoS 0 message is dropped.
+func (c *conn) refusePublish(p *mqtt.Publish, code mqtt.ReasonCode, reason string) bool {
+	if c.v != mqtt.V5 {
+		c.kick(0, reason)
+		return false
+	}
+	if p.QoS == 1 {
+		c.send(&mqtt.Puback{PacketID: p.PacketID, ReasonCode: code})
+	}
+	return true
+}
+
+// resolveAlias applies a 5.0 Topic Alias [MQTT-3.3.2-8..12].
+func (c *conn) resolveAlias(p *mqtt.Publish) (string, bool) {
+	if p.TopicAlias == 0 {
+		return p.Topic, p.Topic != ""
+	}
+	if p.TopicAlias > c.b.limits.TopicAliasMaximum {
+		return "", false
+	}
+	if p.Topic != "" {
+		if c.aliases == nil {
+			c.aliases = map[uint16]string{}
+		}
+		c.aliases[p.TopicAlias] = p.Topic
+		return p.Topic, true
+	}
+	name, ok := c.aliases[p.TopicAlias]
+	return name, ok
+}
+
+// newMessage copies a decoded PUBLISH (whose payload aliases the read
+// buffer) into a message the broker owns.
+func newMessage(name string, p *mqtt.Publish, from *session) *message {
+	m := &message{
+		topic: name, payload: append([]byte(nil), p.Payload...), qos: p.QoS, retain: p.Retain,
+		from: from, at: time.Now(), formatIndicator: p.PayloadFormatIndicator,
+		hasExpiry: p.HasMessageExpiryInterval, expiry: p.MessageExpiryInterval,
+		contentType: p.ContentType, responseTopic: p.ResponseTopic,
+	}
+	if len(p.CorrelationData) > 0 {
+		m.correlation = append([]byte(nil), p.CorrelationData...)
+	}
+	if len(p.UserProperties) > 0 {
+		m.userProps = append([]mqtt.UserProperty(nil), p.UserProperties...)
+	}
+	return m
+}
+
+// retain stores or, for an empty payload, deletes the retained message of
+// a topic [MQTT-3.3.1-6], [MQTT-3.3.1-10].
+func (b *Broker) retain(m *message) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(m.payload) == 0 {
+		delete(b.retained, m.topic)
+		return
+	}
+	b.retained[m.topic] = m
+}
+
+// publishWill sends a connection's will message.
+func (b *Broker) publishWill(c *conn, w *mqtt.Will) {
+	m := &message{topic: w.Topic, payload: w.Payload, qos: w.QoS, retain: w.Retain, from: c.s, at: time.Now(),
+		formatIndicator: w.PayloadFormatIndicator, hasExpiry: w.HasMessageExpiryInterval,
+		expiry: w.MessageExpiryInterval, contentType: w.ContentType, responseTopic: w.ResponseTopic,
+		correlation: w.CorrelationData, userProps: w.UserProperties}
+	send := func() {
+		if m.retain {
+			b.retain(m)
+		}
+		b.publish(m)
+	}
+	if d := w.WillDelayInterval; c.v == mqtt.V5 && d > 0 {
+		time.AfterFunc(time.Duration(d)*time.Second, send) // [MQTT-3.1.3-9]
+		return
+	}
+	send()
+}
+
+var matchesPool = sync.Pool{New: func() any { return new(topic.Matches[*subscription]) }}
+
+// publish fans a message out to every matching subscription: one delivery
+// per session at the highest QoS of its matching subscriptions, and one
+// member of each shared group.
+func (b *Broker) publish(m *message) {
+	ms := matchesPool.Get().(*topic.Matches[*subscription])
+	defer func() { ms.Reset(); matchesPool.Put(ms) }()
+	b.index.Match(m.topic, ms)
+	if len(ms.Values) == 1 {
+		b.deliver(ms.Values[0], m, nil)
+	} else if len(ms.Values) > 1 {
+		b.deliverMerged(ms.Values, m)
+	}
+	for _, g := range ms.Groups {
+		b.deliver(pickMember(g), m, nil)
+	}
+}
+
+// deliverMerged delivers once per session when several of its
+// subscriptions match, at the highest of their QoS [MQTT-3.3.4-2], with all
+// their subscription identifiers [MQTT-3.3.4-3].
+func (b *Broker) deliverMerged(subs []*subscription, m *message) {
+	best := make(map[*session]*subscription, len(subs))
+	ids := map[*session][]uint32{}
+	for _, sub := range subs {
+		if cur, ok := best[sub.s]; !ok || sub.qos > cur.qos {
+			best[sub.s] = sub
+		}
+		if sub.id != 0 {
+			ids[sub.s] = append(ids[sub.s], sub.id)
+		}
+	}
+	for s, sub := range best {
+		b.deliver(sub, m, ids[s])
+	}
+}
+
+// pickMember chooses a shared group's member, preferring online ones.
+func pickMember(g topic.Group[*subscription]) *subscription {
+	first := g.Pick()
+	if first.s.online() {
+		return first
+	}
+	for _, sub := range g.Members {
+		if sub.s.online() {
+			return sub
+		}
+	}
+	return first
+}
+
+func (b *Broker) deliver(sub *subscription, m *message, ids []uint32) {
+	if sub.noLocal && m.from == sub.s {
+		return // [MQTT-3.8.3-3]
+	}
+	if ids == nil && sub.id != 0 {
+		ids = []uint32{sub.id}
+	}
+	// The retain flag is cleared for established subscriptions unless
+	// Retain As Published [MQTT-3.3.1-12], [MQTT-3.3.1-13].
+	sub.s.deliver(b, delivery{m: m, qos: min(m.qos, sub.qos), retain: m.retain && sub.retainAsPublished, subIDs: ids})
+}
