@@ -47,6 +47,8 @@ type Tx interface {
 	Links() Links
 	Tags() Tags
 	Meta() Meta
+	Retained() Retained
+	Sessions() Sessions
 }
 
 // Page asks for at most Limit items after the opaque cursor After ("" for the
@@ -248,4 +250,53 @@ type Tags interface {
 type Meta interface {
 	Get(ctx context.Context, key string) (string, error) // ErrNotFound when unset
 	Put(ctx context.Context, key, value string) error
+}
+
+// RetainedMessage is the retained MQTT message of one topic.
+type RetainedMessage struct {
+	Topic     string
+	Payload   []byte
+	QoS       byte
+	Props     []byte // MQTT 5 properties as the gateway encodes them; opaque here
+	UpdatedAt time.Time
+}
+
+// Retained holds the gateway's retained messages, ordered by topic.
+type Retained interface {
+	Put(ctx context.Context, m RetainedMessage) error // insert or replace
+	Delete(ctx context.Context, topic string) error   // a missing topic is not an error
+	Get(ctx context.Context, topic string) (RetainedMessage, error)
+	List(ctx context.Context, p Page) ([]RetainedMessage, string, error)
+}
+
+// Session is a persistent MQTT session: what must outlive its connection
+// and a restart of the server.
+type Session struct {
+	ClientID      string
+	Subscriptions []byte    // as the gateway encodes them; opaque here
+	ExpiresAt     time.Time // when an offline session ends; zero while connected
+	UpdatedAt     time.Time
+}
+
+// QueuedMessage is a QoS 1 message waiting for a persistent session.
+type QueuedMessage struct {
+	ClientID string
+	Seq      int64 // given by Enqueue; increases in enqueue order
+	Topic    string
+	Payload  []byte
+	QoS      byte
+	Props    []byte // opaque, as for RetainedMessage
+	At       time.Time
+}
+
+// Sessions holds persistent sessions, ordered by client id, and their
+// queued messages, ordered by Seq.
+type Sessions interface {
+	Get(ctx context.Context, clientID string) (Session, error)
+	Put(ctx context.Context, s Session) error         // insert or replace
+	Delete(ctx context.Context, clientID string) error // and its queue; missing is not an error
+	List(ctx context.Context, p Page) ([]Session, string, error)
+	Enqueue(ctx context.Context, m QueuedMessage) (int64, error)
+	Dequeue(ctx context.Context, clientID string, seq int64) error // missing is not an error
+	Queued(ctx context.Context, clientID string) ([]QueuedMessage, error)
 }

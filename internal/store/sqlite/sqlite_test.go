@@ -116,9 +116,13 @@ func TestReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	db = openTest(t, path)
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
 	v, err := db.SchemaVersion(t.Context())
-	if err != nil || v != 1 {
-		t.Fatalf("SchemaVersion = %d, %v; want 1", v, err)
+	if err != nil || v != len(ms) {
+		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(ms))
 	}
 	err = db.View(t.Context(), func(tx store.Tx) error {
 		got, err := tx.Things().Get(t.Context(), "lamp")

@@ -54,6 +54,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LinksPaging", testLinksPaging},
 		{"Tags", testTags},
 		{"Meta", testMeta},
+		{"Retained", testRetained},
+		{"Sessions", testSessions},
 		{"BadCursor", testBadCursor},
 		{"Rollback", testRollback},
 		{"RollbackOnPanic", testRollbackOnPanic},
