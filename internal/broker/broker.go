@@ -12,6 +12,7 @@ import (
 
 	"github.com/roost-iot/roost/internal/mqtt"
 	"github.com/roost-iot/roost/internal/registry"
+	"github.com/roost-iot/roost/internal/store"
 	"github.com/roost-iot/roost/internal/topic"
 )
 
@@ -53,6 +54,9 @@ type Options struct {
 	Authorizer *Authorizer
 	Limits     Limits
 	Logger     *slog.Logger
+	// Store, when set, keeps retained messages and persistent sessions
+	// across restarts.
+	Store store.Store
 	// RetainedOnWildcard delivers retained messages to matching wildcard
 	// subscriptions (MQTT spec); off by default, as in AWS IoT.
 	RetainedOnWildcard bool
@@ -77,6 +81,8 @@ type Broker struct {
 	retainedOnWildcard bool
 
 	stats Stats
+
+	persist *persister // nil without a store
 
 	changes   chan registry.Change // registry changes to re-evaluate
 	rescanAll atomic.Bool          // changes overflowed: re-evaluate every connection
@@ -104,6 +110,12 @@ func New(o Options) *Broker {
 		sessions: map[string]*session{}, conns: map[*conn]struct{}{}, retained: map[string]*message{},
 		lns: map[net.Listener]bool{}, retainedOnWildcard: o.RetainedOnWildcard,
 		changes: make(chan registry.Change, 1024), stop: make(chan struct{}),
+	}
+	if o.Store != nil {
+		b.persist = newPersister(o.Store, log.Error)
+		if err := b.restore(o.Store); err != nil {
+			log.Error("gateway state not restored", "err", err)
+		}
 	}
 	go b.revalidate(b.stop)
 	return b
@@ -163,6 +175,17 @@ func (b *Broker) Close() error {
 	for _, c := range conns {
 		c.kick(mqtt.ServerShuttingDown, "SERVER_INITIATED_DISCONNECT")
 	}
+	// Wait (bounded) for the connections to settle their sessions, then
+	// write what is left before the store closes.
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		b.mu.Lock()
+		n := len(b.conns)
+		b.mu.Unlock()
+		if n == 0 {
+			break
+		}
+	}
+	b.persist.stop()
 	return nil
 }
 

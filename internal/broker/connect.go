@@ -157,12 +157,17 @@ func (b *Broker) attach(c *conn, cp *mqtt.Connect) bool {
 		b.sessions[c.id.ClientID] = s
 	}
 	s.mu.Lock()
+	wasPersistent := s.persistent
 	s.conn, s.persistent, s.expiry = c, persistent, expiry
 	if s.expireT != nil {
 		s.expireT.Stop()
 		s.expireT = nil
 	}
+	b.saveSession(s, time.Time{})
 	s.mu.Unlock()
+	if wasPersistent && !persistent {
+		b.deleteSession(s.clientID)
+	}
 	c.s = s
 	return present
 }
@@ -179,6 +184,9 @@ func (b *Broker) dropSession(s *session) {
 	}
 	if b.sessions[s.clientID] == s {
 		delete(b.sessions, s.clientID)
+	}
+	if b.persist != nil {
+		b.deleteSession(s.clientID)
 	}
 }
 
@@ -204,6 +212,7 @@ func (b *Broker) detach(c *conn) {
 	} else if mine {
 		s.mu.Lock()
 		s.expireT = time.AfterFunc(expiry, func() { b.expire(s) })
+		b.saveOffline(s, time.Now().Add(expiry))
 		s.mu.Unlock()
 	}
 	b.mu.Unlock()

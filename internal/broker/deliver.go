@@ -50,6 +50,9 @@ func (s *session) push(b *Broker, d delivery) {
 		return
 	}
 	s.queue = append(s.queue, d)
+	if s.conn == nil {
+		b.storeDelivery(s, &s.queue[len(s.queue)-1])
+	}
 }
 
 // sendQoS1 puts d in flight under a new packet id. mu held.
@@ -101,9 +104,11 @@ func (c *conn) onPuback(id uint16) {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.inflight[id]; !ok {
+	d, ok := s.inflight[id]
+	if !ok {
 		return
 	}
+	c.b.unstoreDelivery(s.clientID, d)
 	delete(s.inflight, id)
 	s.removeOrder(id)
 	s.drain(c.b, c)

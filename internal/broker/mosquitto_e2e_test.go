@@ -276,3 +276,30 @@ func TestRetainedWillAndLimits(t *testing.T) {
 		t.Error("a 9-level topic must be refused")
 	}
 }
+
+func TestPersistentSessionAndRetainedSurviveRestart(t *testing.T) {
+	f := newFleet(t)
+	f.principal("admin", "Admin", nil)
+	// A persistent session (clean session 0) subscribes at QoS 1, then goes away.
+	out, err := f.sub("admin", "-c", "-q", "1", "-i", "watcher", "-t", "alerts/door", "-E").wait(t, 10*time.Second)
+	must(t, err)
+	must(t, f.pub("admin", "-i", "p1", "-q", "1", "-t", "alerts/door", "-m", "opened"))
+	must(t, f.pub("admin", "-i", "p2", "-q", "1", "-r", "-t", "config/door", "-m", "armed"))
+
+	f.srv.Restart()
+	_, f.port, _ = strings.Cut(f.srv.Server.MQTTAddr(), "127.0.0.1:")
+
+	// The session comes back with its subscription and its queued message.
+	out, err = f.sub("admin", "-c", "-q", "1", "-i", "watcher", "-t", "alerts/door", "-C", "1", "-W", "10").wait(t, 15*time.Second)
+	if err != nil || strings.TrimSpace(out) != "alerts/door opened" {
+		t.Fatalf("after restart the persistent session got %q (%v)", out, err)
+	}
+	out, err = f.sub("admin", "-i", "r1", "-t", "config/door", "-C", "1", "-W", "10").wait(t, 15*time.Second)
+	if err != nil || strings.TrimSpace(out) != "config/door armed" {
+		t.Fatalf("after restart the retained message is %q (%v)", out, err)
+	}
+	// Acknowledged once, it is not delivered again.
+	if out, err := f.sub("admin", "-c", "-q", "1", "-i", "watcher", "-t", "alerts/door", "-C", "1", "-W", "2").wait(t, 10*time.Second); err == nil {
+		t.Fatalf("an acknowledged message came again: %q", out)
+	}
+}

@@ -112,9 +112,10 @@ func (b *Broker) retain(m *message) {
 	defer b.mu.Unlock()
 	if len(m.payload) == 0 {
 		delete(b.retained, m.topic)
-		return
+	} else {
+		b.retained[m.topic] = m
 	}
-	b.retained[m.topic] = m
+	b.saveRetained(m)
 }
 
 // publishWill sends a connection's will message.

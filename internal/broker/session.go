@@ -58,6 +58,7 @@ type delivery struct {
 	qos    mqtt.QoS
 	retain bool
 	subIDs []uint32
+	stored *stored // its row in the store's session queue, if written
 }
 
 // session is the state of one client id: its subscriptions and, for QoS 1,

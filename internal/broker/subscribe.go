@@ -2,6 +2,7 @@ package broker
 
 import (
 	"strings"
+	"time"
 
 	"github.com/roost-iot/roost/internal/mqtt"
 	"github.com/roost-iot/roost/internal/policy"
@@ -89,6 +90,7 @@ func (b *Broker) subscribe(sub *subscription, inner string, max int) (isNew, ok 
 		return false, false
 	}
 	s.subs[sub.filter] = sub
+	b.saveSession(s, time.Time{})
 	s.mu.Unlock()
 	if old != nil {
 		b.unindex(old)
@@ -143,6 +145,7 @@ func (c *conn) onUnsubscribe(p *mqtt.Unsubscribe) {
 		s.mu.Lock()
 		sub := s.subs[f]
 		delete(s.subs, f)
+		c.b.saveSession(s, time.Time{})
 		s.mu.Unlock()
 		if sub == nil {
 			codes[i] = mqtt.NoSubscriptionExisted

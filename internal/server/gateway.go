@@ -31,6 +31,7 @@ func (s *Server) startGateway() error {
 		Authorizer: broker.NewAuthorizer(s.reg, s.cfg.Region, s.account),
 		Limits:     broker.AWSLimits(),
 		Logger:     s.log.With("component", "gateway"),
+		Store:      s.db,
 	})
 	s.reg.Watch(s.broker.Changed)
 	go s.broker.Serve(ln)
