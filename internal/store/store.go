@@ -293,7 +293,7 @@ type QueuedMessage struct {
 // queued messages, ordered by Seq.
 type Sessions interface {
 	Get(ctx context.Context, clientID string) (Session, error)
-	Put(ctx context.Context, s Session) error         // insert or replace
+	Put(ctx context.Context, s Session) error          // insert or replace
 	Delete(ctx context.Context, clientID string) error // and its queue; missing is not an error
 	List(ctx context.Context, p Page) ([]Session, string, error)
 	Enqueue(ctx context.Context, m QueuedMessage) (int64, error)
