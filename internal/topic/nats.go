@@ -61,29 +61,40 @@ func AppendNATSSubject(dst []byte, topic string) []byte {
 
 const upperHex = "0123456789ABCDEF"
 
+// natsEscaped marks the ASCII bytes escaped inside a level.
+var natsEscaped = func() (t [utf8.RuneSelf]bool) {
+	for c := range byte(' ' + 1) {
+		t[c] = true // controls and space
+	}
+	for _, c := range []byte("%.*>+#\x7f") {
+		t[c] = true
+	}
+	return t
+}()
+
+// appendEscaped appends level with the bytes NATSSubject escapes as %XX,
+// copying runs of plain bytes at once.
 func appendEscaped(dst []byte, level string) []byte {
+	plain := 0 // start of the run of plain bytes
 	for i := 0; i < len(level); {
-		c := level[i]
+		c, size, escape := level[i], 1, false
 		if c < utf8.RuneSelf {
-			if c <= ' ' || c == 0x7f || strings.IndexByte("%.*>+#", c) >= 0 {
-				dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
-			} else {
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(level[i:])
-		if r == utf8.RuneError || !unicode.IsSpace(r) {
-			dst = append(dst, level[i:i+size]...)
+			escape = natsEscaped[c]
 		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(level[i:])
+			escape = r != utf8.RuneError && unicode.IsSpace(r)
+		}
+		if escape {
+			dst = append(dst, level[plain:i]...)
 			for _, b := range []byte(level[i : i+size]) {
 				dst = append(dst, '%', upperHex[b>>4], upperHex[b&15])
 			}
+			plain = i + size
 		}
 		i += size
 	}
-	return dst
+	return append(dst, level[plain:]...)
 }
 
 // ParseNATSSubject reverses NATSSubject: it returns the topic name or
