@@ -163,6 +163,10 @@ func (b *Broker) attach(c *conn, cp *mqtt.Connect) bool {
 		s.expireT.Stop()
 		s.expireT = nil
 	}
+	if s.willT != nil { // reconnected within the Will Delay Interval [MQTT-3.1.3-9]
+		s.willT.Stop()
+		s.willT = nil
+	}
 	b.saveSession(s, time.Time{})
 	s.mu.Unlock()
 	if wasPersistent && !persistent {

@@ -130,11 +130,27 @@ func (b *Broker) publishWill(c *conn, w *mqtt.Will) {
 		}
 		b.publish(m)
 	}
-	if d := w.WillDelayInterval; c.v == mqtt.V5 && d > 0 {
-		time.AfterFunc(time.Duration(d)*time.Second, send) // [MQTT-3.1.3-9]
+	d := w.WillDelayInterval
+	if c.v != mqtt.V5 || d == 0 || c.s == nil {
+		send()
 		return
 	}
-	send()
+	// A delayed will is not sent if the session reconnects first
+	// [MQTT-3.1.3-9]: attach stops this timer.
+	s := c.s
+	s.mu.Lock()
+	var t *time.Timer
+	t = time.AfterFunc(time.Duration(d)*time.Second, func() {
+		s.mu.Lock()
+		due := s.willT == t
+		s.willT = nil
+		s.mu.Unlock()
+		if due {
+			send()
+		}
+	})
+	s.willT = t
+	s.mu.Unlock()
 }
 
 var matchesPool = sync.Pool{New: func() any { return new(topic.Matches[*subscription]) }}

@@ -76,6 +76,7 @@ type session struct {
 	queue      []delivery               // waiting for the in-flight window or a connection; mu held
 	nextID     uint16                   // mu held
 	expireT    *time.Timer              // mu held
+	willT      *time.Timer              // a delayed will waiting to be sent; mu held
 }
 
 func newSession(clientID string) *session {
