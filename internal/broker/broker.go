@@ -30,7 +30,7 @@ type Limits struct {
 	KeepAliveMax        uint16        // seconds; also used for 0 (AWS: 1200)
 	MaxInflight         uint16        // unacknowledged QoS 1 deliveries per connection (AWS: 100)
 	MaxQueued           int           // messages queued for one client beyond the in-flight window
-	MaxQoS              mqtt.QoS      // 1 as AWS IoT; 2 only for a general broker (not yet served)
+	MaxQoS              mqtt.QoS      // 1 as AWS IoT (QoS 2 refused); 2 serves QoS 2 as a general broker
 	SessionExpiry       time.Duration // how long a persistent session outlives its connection (AWS: 1 h)
 	ConnectTimeout      time.Duration // TLS handshake plus CONNECT
 	TopicAliasMaximum   uint16        // client-to-server aliases accepted (MQTT 5)

@@ -59,7 +59,7 @@ const maxPendingBytes = 1 << 20
 
 // run reads CONNECT, then packets until the connection ends.
 func (c *conn) run() {
-	defer c.close("CONNECTION_LOST")
+	defer c.finish()
 	c.tc.SetReadDeadline(time.Now().Add(c.b.limits.ConnectTimeout))
 	p, err := mqtt.ReadPacket(c.br, 0, c.b.limits.maxPacket())
 	if err != nil {
@@ -153,6 +153,24 @@ func (c *conn) dispatch(h mqtt.Header, body []byte) bool {
 	case mqtt.TypePuback:
 		if err = c.ack.Decode(h, body, c.v); err == nil {
 			c.onPuback(c.ack.PacketID)
+			return true
+		}
+	case mqtt.TypePubrec:
+		var p mqtt.Pubrec
+		if err = p.Decode(h, body, c.v); err == nil {
+			c.onPubrec((*mqtt.Puback)(&p))
+			return true
+		}
+	case mqtt.TypePubrel:
+		var p mqtt.Pubrel
+		if err = p.Decode(h, body, c.v); err == nil {
+			c.onPubrel(p.PacketID)
+			return true
+		}
+	case mqtt.TypePubcomp:
+		var p mqtt.Pubcomp
+		if err = p.Decode(h, body, c.v); err == nil {
+			c.onPuback(p.PacketID)
 			return true
 		}
 	case mqtt.TypeSubscribe:
@@ -268,6 +286,18 @@ func (c *conn) kick(code mqtt.ReasonCode, reason string) {
 	c.startWriter()
 	c.wmu.Unlock()
 	time.AfterFunc(2*time.Second, func() { c.close(reason) })
+}
+
+// finish runs when the read loop ends. If a kick is sending its
+// DISCONNECT, the writer (or kick's timer) closes once it is written;
+// closing here would cut it off.
+func (c *conn) finish() {
+	c.wmu.Lock()
+	kicking := c.closing && !c.closed
+	c.wmu.Unlock()
+	if !kicking {
+		c.close("CONNECTION_LOST")
+	}
 }
 
 // close ends the connection at once and settles its session and will.

@@ -40,7 +40,7 @@ func (s *session) deliver(b *Broker, d delivery) {
 		s.push(b, d)
 		return
 	}
-	s.sendQoS1(b, c, d)
+	s.sendReliable(b, c, d)
 }
 
 // push queues a delivery. mu held.
@@ -55,8 +55,9 @@ func (s *session) push(b *Broker, d delivery) {
 	}
 }
 
-// sendQoS1 puts d in flight under a new packet id. mu held.
-func (s *session) sendQoS1(b *Broker, c *conn, d delivery) {
+// sendReliable puts a QoS 1 or 2 delivery in flight under a new packet
+// id. mu held.
+func (s *session) sendReliable(b *Broker, c *conn, d delivery) {
 	id := s.packetID()
 	if !c.sendPublish(b, d, id) {
 		return
@@ -76,7 +77,7 @@ func (s *session) drain(b *Broker, c *conn) {
 			c.sendPublish(b, d, 0)
 			continue
 		}
-		s.sendQoS1(b, c, d)
+		s.sendReliable(b, c, d)
 	}
 	if len(s.queue) == 0 {
 		s.queue = nil
@@ -91,15 +92,20 @@ func (s *session) resume(c *conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, id := range s.order {
-		if d := s.inflight[id]; d != nil {
+		d := s.inflight[id]
+		switch {
+		case d == nil:
+		case d.released:
+			c.send(&mqtt.Pubrel{PacketID: id})
+		default:
 			c.publishPacket(b, *d, id, true)
 		}
 	}
 	s.drain(b, c)
 }
 
-// onPuback completes a QoS 1 delivery [MQTT-4.3.2-5] and lets the next
-// queued one go.
+// onPuback completes a QoS 1 delivery [MQTT-4.3.2-5] (or, from PUBCOMP,
+// a QoS 2 one [MQTT-4.3.3-?]) and lets the next queued one go.
 func (c *conn) onPuback(id uint16) {
 	s := c.s
 	s.mu.Lock()
@@ -167,5 +173,60 @@ func (k *bucket) allow(now time.Time) bool {
 		return false
 	}
 	k.tokens--
+	return true
+}
+
+// onPubrec is the receiver's first answer to a QoS 2 delivery: the server
+// releases the packet id with PUBREL [MQTT-4.3.3-4], or, for a 5.0 error
+// reason code, drops the delivery.
+func (c *conn) onPubrec(p *mqtt.Puback) {
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.inflight[p.PacketID]
+	if !ok {
+		if c.v == mqtt.V5 {
+			c.send(&mqtt.Pubrel{PacketID: p.PacketID, ReasonCode: mqtt.PacketIdentifierNotFound})
+		}
+		return
+	}
+	if p.ReasonCode.IsError() {
+		c.b.unstoreDelivery(s.clientID, d)
+		delete(s.inflight, p.PacketID)
+		s.removeOrder(p.PacketID)
+		s.drain(c.b, c)
+		return
+	}
+	d.released = true
+	c.send(&mqtt.Pubrel{PacketID: p.PacketID})
+}
+
+// onPubrel releases a QoS 2 message the client sent: its id may be used
+// again, and PUBCOMP says so [MQTT-4.3.3-11].
+func (c *conn) onPubrel(id uint16) {
+	s := c.s
+	s.mu.Lock()
+	_, ok := s.qos2In[id]
+	delete(s.qos2In, id)
+	s.mu.Unlock()
+	ack := &mqtt.Pubcomp{PacketID: id}
+	if !ok && c.v == mqtt.V5 {
+		ack.ReasonCode = mqtt.PacketIdentifierNotFound
+	}
+	c.send(ack)
+}
+
+// firstQoS2 records an inbound QoS 2 packet id and reports whether this is
+// its first PUBLISH (a resent one must not be delivered again).
+func (s *session) firstQoS2(id uint16) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, seen := s.qos2In[id]; seen {
+		return false
+	}
+	if s.qos2In == nil {
+		s.qos2In = map[uint16]struct{}{}
+	}
+	s.qos2In[id] = struct{}{}
 	return true
 }

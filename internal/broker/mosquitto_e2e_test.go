@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roost-iot/roost/internal/config"
 	"github.com/roost-iot/roost/internal/registry"
 	"github.com/roost-iot/roost/internal/roosttest"
 )
@@ -46,14 +47,14 @@ type fleet struct {
 	cert map[string]registry.IssuedCertificate
 }
 
-func newFleet(t *testing.T) *fleet {
+func newFleet(t *testing.T, mod ...func(*config.Config)) *fleet {
 	t.Helper()
 	for _, bin := range []string{"mosquitto_pub", "mosquitto_sub"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			t.Fatalf("%s is needed (apt-get install mosquitto-clients): %v", bin, err)
 		}
 	}
-	srv := roosttest.StartServer(t)
+	srv := roosttest.StartServer(t, mod...)
 	f := &fleet{t: t, srv: srv, reg: srv.Server.Registry(), dir: t.TempDir(),
 		ca: filepath.Join(srv.Config.DataDir, "ca.pem"), cert: map[string]registry.IssuedCertificate{}}
 	_, f.port, _ = strings.Cut(srv.Server.MQTTAddr(), "127.0.0.1:")
@@ -301,5 +302,24 @@ func TestPersistentSessionAndRetainedSurviveRestart(t *testing.T) {
 	// Acknowledged once, it is not delivered again.
 	if out, err := f.sub("admin", "-c", "-q", "1", "-i", "watcher", "-t", "alerts/door", "-C", "1", "-W", "2").wait(t, 10*time.Second); err == nil {
 		t.Fatalf("an acknowledged message came again: %q", out)
+	}
+}
+
+func TestQoS2(t *testing.T) {
+	// As AWS IoT: QoS 2 is refused.
+	f := newFleet(t)
+	f.principal("admin", "Admin", nil)
+	if err := f.pub("admin", "-i", "p", "-q", "2", "-t", "a/b", "-m", "x"); err == nil {
+		t.Error("a QoS 2 publish must be refused when the gateway serves QoS 1")
+	}
+	// As a general broker (--mqtt-max-qos 2): exactly once, both ways.
+	f = newFleet(t, func(c *config.Config) { c.MQTTMaxQoS = 2 })
+	f.principal("admin", "Admin", nil)
+	s := f.sub("admin", "-i", "s", "-q", "2", "-t", "a/b", "-C", "2", "-W", "10")
+	f.connected(1)
+	must(t, f.pub("admin", "-i", "p", "-q", "2", "-t", "a/b", "-m", "once"))
+	must(t, f.pub("admin", "-i", "p", "-q", "2", "-t", "a/b", "-m", "twice"))
+	if out, err := s.wait(t, 15*time.Second); err != nil || out != "a/b once\na/b twice\n" {
+		t.Fatalf("QoS 2 subscriber got %q (%v)", out, err)
 	}
 }

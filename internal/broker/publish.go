@@ -41,6 +41,10 @@ func (c *conn) onPublish(p *mqtt.Publish) bool {
 		c.b.stats.AuthFailures.Add(1)
 		return c.refusePublish(p, mqtt.NotAuthorized, "FORBIDDEN_ACCESS")
 	}
+	if p.QoS == 2 && !c.s.firstQoS2(p.PacketID) {
+		c.send(&mqtt.Pubrec{PacketID: p.PacketID}) // a resent QoS 2 PUBLISH is not delivered again [MQTT-4.3.3-9]
+		return true
+	}
 	m := newMessage(name, p, c.s)
 	if p.Retain {
 		c.b.retain(m)
@@ -48,8 +52,11 @@ func (c *conn) onPublish(p *mqtt.Publish) bool {
 	if _, _, basicIngest := topic.BasicIngest(name); !basicIngest {
 		c.b.publish(m) // $aws/rules/ messages go to the rules engine only, never to subscribers
 	}
-	if p.QoS == 1 {
+	switch p.QoS {
+	case 1:
 		c.send(&mqtt.Puback{PacketID: p.PacketID}) // [MQTT-4.3.2-2]
+	case 2:
+		c.send(&mqtt.Pubrec{PacketID: p.PacketID}) // [MQTT-4.3.3-8]
 	}
 	return true
 }
@@ -62,8 +69,11 @@ func (c *conn) refusePublish(p *mqtt.Publish, code mqtt.ReasonCode, reason strin
 		c.kick(0, reason)
 		return false
 	}
-	if p.QoS == 1 {
+	switch p.QoS {
+	case 1:
 		c.send(&mqtt.Puback{PacketID: p.PacketID, ReasonCode: code})
+	case 2:
+		c.send(&mqtt.Pubrec{PacketID: p.PacketID, ReasonCode: code})
 	}
 	return true
 }

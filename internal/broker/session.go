@@ -59,6 +59,9 @@ type delivery struct {
 	retain bool
 	subIDs []uint32
 	stored *stored // its row in the store's session queue, if written
+	// released is set once a QoS 2 delivery's PUBREC came and PUBREL went:
+	// redelivery then resends PUBREL, not the PUBLISH [MQTT-4.4.0-1].
+	released bool
 }
 
 // session is the state of one client id: its subscriptions and, for QoS 1,
@@ -77,6 +80,10 @@ type session struct {
 	nextID     uint16                   // mu held
 	expireT    *time.Timer              // mu held
 	willT      *time.Timer              // a delayed will waiting to be sent; mu held
+	// qos2In holds the ids of QoS 2 PUBLISHes received and answered with
+	// PUBREC but not yet released by PUBREL, so a resent PUBLISH is not
+	// delivered twice [MQTT-4.3.3-9]. mu held.
+	qos2In map[uint16]struct{}
 }
 
 func newSession(clientID string) *session {

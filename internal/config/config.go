@@ -14,6 +14,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Config is everything an operator can set. The `flag` tag names the
@@ -30,6 +31,24 @@ type Config struct {
 	// MQTTAddr is the device gateway: MQTT 3.1.1/5 over mutual TLS. It also
 	// accepts ALPN x-amzn-mqtt-ca, so it can serve devices on 443.
 	MQTTAddr string `yaml:"mqttAddr" flag:"mqtt-addr"`
+	// Gateway limits; the defaults are AWS IoT Core's quotas.
+	// MQTTMaxQoS is 1 as in AWS IoT (a QoS 2 PUBLISH is refused), or 2 to
+	// serve QoS 2 as a general MQTT broker.
+	MQTTMaxQoS int `yaml:"mqttMaxQoS" flag:"mqtt-max-qos"`
+	// MQTTMaxPayload bounds a PUBLISH payload in bytes (AWS: 128 KB).
+	MQTTMaxPayload int `yaml:"mqttMaxPayload" flag:"mqtt-max-payload"`
+	// MQTTPublishRate bounds inbound publishes per second per connection
+	// (AWS: 100); 0 is unlimited.
+	MQTTPublishRate float64 `yaml:"mqttPublishRate" flag:"mqtt-publish-rate"`
+	// MQTTMaxSubscriptions bounds subscriptions per connection (AWS: 50).
+	MQTTMaxSubscriptions int `yaml:"mqttMaxSubscriptions" flag:"mqtt-max-subscriptions"`
+	// MQTTSessionExpiry is how long a persistent session outlives its
+	// connection (AWS: 1 hour by default, up to 7 days).
+	MQTTSessionExpiry time.Duration `yaml:"mqttSessionExpiry" flag:"mqtt-session-expiry"`
+	// MQTTRetainedOnWildcard sends retained messages to matching wildcard
+	// subscriptions as the MQTT spec does; AWS IoT sends them only to a
+	// subscription whose filter is the topic.
+	MQTTRetainedOnWildcard bool `yaml:"mqttRetainedOnWildcard" flag:"mqtt-retained-on-wildcard"`
 	// APITLS serves the API over HTTPS with the server certificate.
 	APITLS bool `yaml:"apiTLS" flag:"api-tls"`
 	// Hosts are the names and addresses put in the server certificate.
@@ -56,9 +75,12 @@ type Config struct {
 // Default returns the configuration Roost runs with when nothing is set.
 func Default() Config {
 	return Config{
-		DataDir:   "roost-data",
-		APIAddr:   "127.0.0.1:8440",
-		MQTTAddr:  ":8883",
+		DataDir:  "roost-data",
+		APIAddr:  "127.0.0.1:8440",
+		MQTTAddr: ":8883",
+
+		MQTTMaxQoS: 1, MQTTMaxPayload: 128 * 1024, MQTTPublishRate: 100,
+		MQTTMaxSubscriptions: 50, MQTTSessionExpiry: time.Hour,
 		Hosts:     defaultHosts(),
 		Region:    "us-east-1",
 		LogLevel:  "info",
@@ -103,6 +125,18 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.MQTTAddr); err != nil {
 		bad("mqtt-addr %q: %v", c.MQTTAddr, err)
+	}
+	if c.MQTTMaxQoS < 0 || c.MQTTMaxQoS > 2 {
+		bad("mqtt-max-qos must be 0, 1 or 2")
+	}
+	if c.MQTTMaxPayload < 1 || c.MQTTMaxPayload > 256<<20 {
+		bad("mqtt-max-payload must be between 1 byte and 256 MB")
+	}
+	if c.MQTTPublishRate < 0 || c.MQTTMaxSubscriptions < 1 {
+		bad("mqtt-publish-rate must be >= 0 and mqtt-max-subscriptions >= 1")
+	}
+	if c.MQTTSessionExpiry < time.Minute || c.MQTTSessionExpiry > 7*24*time.Hour {
+		bad("mqtt-session-expiry must be between 1m and 168h (AWS allows up to 7 days)")
 	}
 	if len(c.Hosts) == 0 {
 		bad("host: at least one host name is needed for the server certificate")

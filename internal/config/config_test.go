@@ -81,3 +81,17 @@ func TestUnknownFileKeyRefused(t *testing.T) {
 		t.Fatal("a misspelt key must be refused")
 	}
 }
+
+func TestGatewayLimitFlags(t *testing.T) {
+	c, err := load(t, []string{"--mqtt-max-qos", "2", "--mqtt-session-expiry", "24h", "--mqtt-publish-rate", "0"},
+		map[string]string{"ROOST_MQTT_MAX_PAYLOAD": "1024"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MQTTMaxQoS != 2 || c.MQTTSessionExpiry.Hours() != 24 || c.MQTTPublishRate != 0 || c.MQTTMaxPayload != 1024 {
+		t.Fatalf("limits %+v", c)
+	}
+	if _, err := load(t, []string{"--mqtt-max-qos", "3"}, nil); err == nil {
+		t.Fatal("QoS 3 must be refused")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
@@ -13,18 +14,24 @@ import (
 
 // usage is the help text of each flag, keyed by flag name.
 var usage = map[string]string{
-	"data-dir":          "directory for the database, CA, server certificate and credentials",
-	"api-addr":          "address of the AWS-compatible API (iot and iot-data)",
-	"api-tls":           "serve the API over HTTPS with the server certificate",
-	"mqtt-addr":         "address of the device gateway (MQTT over mutual TLS)",
-	"host":              "host names and addresses for the server certificate (repeatable)",
-	"endpoint":          "device endpoint host returned by DescribeEndpoint (default: first host)",
-	"region":            "AWS region used in ARNs and SigV4",
-	"account-id":        "12-digit account id used in ARNs (default: generated once)",
-	"access-key-id":     "admin access key id (default: generated once)",
-	"secret-access-key": "admin secret access key (default: generated once)",
-	"log-level":         "debug, info, warn or error",
-	"log-format":        "text or json",
+	"data-dir":                  "directory for the database, CA, server certificate and credentials",
+	"api-addr":                  "address of the AWS-compatible API (iot and iot-data)",
+	"api-tls":                   "serve the API over HTTPS with the server certificate",
+	"mqtt-addr":                 "address of the device gateway (MQTT over mutual TLS)",
+	"mqtt-max-qos":              "highest QoS served: 1 as AWS IoT, or 2 as a general MQTT broker",
+	"mqtt-max-payload":          "largest PUBLISH payload in bytes (AWS: 131072)",
+	"mqtt-publish-rate":         "inbound publishes per second per connection, 0 = unlimited (AWS: 100)",
+	"mqtt-max-subscriptions":    "subscriptions per connection (AWS: 50)",
+	"mqtt-session-expiry":       "how long a persistent session outlives its connection (AWS: 1h)",
+	"mqtt-retained-on-wildcard": "send retained messages to wildcard subscriptions (MQTT spec; AWS does not)",
+	"host":                      "host names and addresses for the server certificate (repeatable)",
+	"endpoint":                  "device endpoint host returned by DescribeEndpoint (default: first host)",
+	"region":                    "AWS region used in ARNs and SigV4",
+	"account-id":                "12-digit account id used in ARNs (default: generated once)",
+	"access-key-id":             "admin access key id (default: generated once)",
+	"secret-access-key":         "admin secret access key (default: generated once)",
+	"log-level":                 "debug, info, warn or error",
+	"log-format":                "text or json",
 }
 
 // Bind defines one flag per Config field on fs, writing into c. Defaults are
@@ -38,6 +45,12 @@ func Bind(fs *pflag.FlagSet, c *Config) {
 			fs.BoolVar(p, name, *p, usage[name])
 		case *[]string:
 			fs.StringSliceVar(p, name, *p, usage[name])
+		case *int:
+			fs.IntVar(p, name, *p, usage[name])
+		case *float64:
+			fs.Float64Var(p, name, *p, usage[name])
+		case *time.Duration:
+			fs.DurationVar(p, name, *p, usage[name])
 		default:
 			panic(fmt.Sprintf("config: field for flag %s has unsupported type %s", name, v.Type()))
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/roost-iot/roost/internal/broker"
+	"github.com/roost-iot/roost/internal/mqtt"
 )
 
 // startGateway opens the device gateway: MQTT over mutual TLS, with the
@@ -27,11 +28,18 @@ func (s *Server) startGateway() error {
 		return fmt.Errorf("gateway listener: %w", err)
 	}
 	s.mqttLn = ln
+	limits := broker.AWSLimits()
+	limits.MaxQoS = mqtt.QoS(s.cfg.MQTTMaxQoS)
+	limits.MaxPayload = s.cfg.MQTTMaxPayload
+	limits.PublishRate = s.cfg.MQTTPublishRate
+	limits.MaxSubscriptions = s.cfg.MQTTMaxSubscriptions
+	limits.SessionExpiry = s.cfg.MQTTSessionExpiry
 	s.broker = broker.New(broker.Options{
-		Authorizer: broker.NewAuthorizer(s.reg, s.cfg.Region, s.account),
-		Limits:     broker.AWSLimits(),
-		Logger:     s.log.With("component", "gateway"),
-		Store:      s.db,
+		Authorizer:         broker.NewAuthorizer(s.reg, s.cfg.Region, s.account),
+		RetainedOnWildcard: s.cfg.MQTTRetainedOnWildcard,
+		Limits:             limits,
+		Logger:             s.log.With("component", "gateway"),
+		Store:              s.db,
 	})
 	s.reg.Watch(s.broker.Changed)
 	go s.broker.Serve(ln)
