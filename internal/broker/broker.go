@@ -73,6 +73,7 @@ type Broker struct {
 	sessions map[string]*session   // by client id; mu held
 	conns    map[*conn]struct{}    // live connections; mu held
 	retained map[string]*message   // by topic; mu held
+	versions map[string]int64      // presence event version per client id; mu held
 	lns      map[net.Listener]bool // mu held
 	closed   bool                  // mu held
 
@@ -108,7 +109,8 @@ func New(o Options) *Broker {
 	b := &Broker{
 		auth: o.Authorizer, limits: o.Limits, log: log, index: topic.NewIndex[*subscription](topic.AWSMatching),
 		sessions: map[string]*session{}, conns: map[*conn]struct{}{}, retained: map[string]*message{},
-		lns: map[net.Listener]bool{}, retainedOnWildcard: o.RetainedOnWildcard,
+		versions: map[string]int64{},
+		lns:      map[net.Listener]bool{}, retainedOnWildcard: o.RetainedOnWildcard,
 		changes: make(chan registry.Change, 1024), stop: make(chan struct{}),
 	}
 	if o.Store != nil {

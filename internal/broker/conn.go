@@ -30,6 +30,8 @@ type conn struct {
 	recvMax   uint16 // the client's Receive Maximum [MQTT-3.3.4-9]
 	maxOut    int    // the client's Maximum Packet Size, 0 = none
 	aliases   map[uint16]string
+	sessionID string // AWS sessionIdentifier of lifecycle events
+	version   int64  // AWS versionNumber of this connection's events
 	will      atomic.Pointer[mqtt.Will]
 	rate      bucket
 

@@ -26,6 +26,7 @@ func (c *conn) connect(cp *mqtt.Connect) bool {
 		return c.refuse(mqtt.ClientIdentifierNotValid, "client id is longer than the limit")
 	}
 	c.id = PeerIdentity(c.tc, clientID)
+	c.sessionID = newSessionID()
 	g, code := c.authorize(cp)
 	if code != mqtt.Success {
 		c.b.stats.AuthFailures.Add(1)
@@ -40,6 +41,7 @@ func (c *conn) connect(cp *mqtt.Connect) bool {
 	c.send(ack)
 	c.b.stats.Connections.Add(1)
 	c.s.resume(c)
+	c.b.connectedEvent(c)
 	return true
 }
 
@@ -115,6 +117,12 @@ func (c *conn) serverProperties(ack *mqtt.Connack) {
 	}
 	ack.MaximumPacketSize = uint32(l.maxPacket())
 	ack.TopicAliasMaximum = l.TopicAliasMaximum
+}
+
+// newSessionID is a UUID-shaped random id, as AWS's sessionIdentifier.
+func newSessionID() string {
+	h := randomHex(16)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 func randomHex(n int) string {
@@ -221,6 +229,10 @@ func (b *Broker) detach(c *conn) {
 	}
 	b.mu.Unlock()
 	b.stats.Connections.Add(-1)
+	c.wmu.Lock()
+	reason := c.reason
+	c.wmu.Unlock()
+	b.disconnectedEvent(c, reason)
 	if w := c.will.Swap(nil); w != nil {
 		b.publishWill(c, w)
 	}

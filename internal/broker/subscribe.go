@@ -26,6 +26,13 @@ func (c *conn) onSubscribe(p *mqtt.Subscribe) {
 	for _, sub := range retainedFor {
 		c.b.sendRetained(sub)
 	}
+	var granted []string
+	for i, code := range codes {
+		if !code.IsError() {
+			granted = append(granted, p.Subscriptions[i].Filter)
+		}
+	}
+	c.b.subscriptionEvent(c, "subscribed", granted)
 }
 
 // wantsRetained applies Retain Handling [MQTT-3.3.1-9..11]; shared
@@ -154,4 +161,11 @@ func (c *conn) onUnsubscribe(p *mqtt.Unsubscribe) {
 		c.b.unindex(sub)
 	}
 	c.send(&mqtt.Unsuback{PacketID: p.PacketID, ReasonCodes: codes})
+	var removed []string
+	for i, code := range codes {
+		if code == mqtt.Success {
+			removed = append(removed, p.TopicFilters[i])
+		}
+	}
+	c.b.subscriptionEvent(c, "unsubscribed", removed)
 }
