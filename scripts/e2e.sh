@@ -151,6 +151,7 @@ port=0
 # loopback port instead, so that runs never collide.
 extra_flags=()
 if "$bin" server --help 2>&1 | grep -q -- '--mqtt-addr'; then extra_flags+=(--mqtt-addr 127.0.0.1:0); fi
+if "$bin" server --help 2>&1 | grep -q -- '--https-addr'; then extra_flags+=(--https-addr 127.0.0.1:0); fi
 # start_server: runs the binary on $data and 127.0.0.1:$port, then polls its
 # banner until it names the API URL.
 start_server() {

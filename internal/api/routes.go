@@ -72,5 +72,4 @@ func (s *Server) routeIoT() {
 	} {
 		s.handle(s.iot, r.pattern, r.h)
 	}
-	s.handle(s.data, "/", notFoundRoute)
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/roost-iot/roost/internal/broker"
 	"github.com/roost-iot/roost/internal/registry"
 )
 
@@ -37,6 +38,8 @@ type Authenticator interface {
 type Options struct {
 	Registry *registry.Service
 	Auth     Authenticator
+	// Gateway serves the iot-data message operations; nil answers 503.
+	Gateway *broker.Broker
 	// Endpoint is the device endpoint host DescribeEndpoint returns.
 	Endpoint string
 	Logger   *slog.Logger
@@ -45,6 +48,7 @@ type Options struct {
 // Server is the HTTP handler of the API port.
 type Server struct {
 	reg      *registry.Service
+	gw       *broker.Broker
 	auth     Authenticator
 	endpoint string
 	log      *slog.Logger
@@ -54,12 +58,13 @@ type Server struct {
 
 // New returns the API handler.
 func New(o Options) *Server {
-	s := &Server{reg: o.Registry, auth: o.Auth, endpoint: o.Endpoint, log: o.Logger,
+	s := &Server{reg: o.Registry, gw: o.Gateway, auth: o.Auth, endpoint: o.Endpoint, log: o.Logger,
 		iot: http.NewServeMux(), data: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	s.routeIoT()
+	s.routeData()
 	return s
 }
 

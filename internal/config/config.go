@@ -31,6 +31,9 @@ type Config struct {
 	// MQTTAddr is the device gateway: MQTT 3.1.1/5 over mutual TLS. It also
 	// accepts ALPN x-amzn-mqtt-ca, so it can serve devices on 443.
 	MQTTAddr string `yaml:"mqttAddr" flag:"mqtt-addr"`
+	// HTTPSAddr is the HTTPS device data plane (publish, later shadows)
+	// with client certificates, AWS's port 8443.
+	HTTPSAddr string `yaml:"httpsAddr" flag:"https-addr"`
 	// Gateway limits; the defaults are AWS IoT Core's quotas.
 	// MQTTMaxQoS is 1 as in AWS IoT (a QoS 2 PUBLISH is refused), or 2 to
 	// serve QoS 2 as a general MQTT broker.
@@ -125,6 +128,9 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.MQTTAddr); err != nil {
 		bad("mqtt-addr %q: %v", c.MQTTAddr, err)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPSAddr); err != nil {
+		bad("https-addr %q: %v", c.HTTPSAddr, err)
 	}
 	if c.MQTTMaxQoS < 0 || c.MQTTMaxQoS > 2 {
 		bad("mqtt-max-qos must be 0, 1 or 2")

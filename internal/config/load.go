@@ -18,6 +18,7 @@ var usage = map[string]string{
 	"api-addr":                  "address of the AWS-compatible API (iot and iot-data)",
 	"api-tls":                   "serve the API over HTTPS with the server certificate",
 	"mqtt-addr":                 "address of the device gateway (MQTT over mutual TLS)",
+	"https-addr":                "address of the HTTPS device data plane (publish with a client certificate)",
 	"mqtt-max-qos":              "highest QoS served: 1 as AWS IoT, or 2 as a general MQTT broker",
 	"mqtt-max-payload":          "largest PUBLISH payload in bytes (AWS: 131072)",
 	"mqtt-publish-rate":         "inbound publishes per second per connection, 0 = unlimited (AWS: 100)",

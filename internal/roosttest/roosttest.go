@@ -43,6 +43,7 @@ func StartServer(t testing.TB, mod ...func(*config.Config)) *Instance {
 	cfg.DataDir = t.TempDir()
 	cfg.APIAddr = "127.0.0.1:0"
 	cfg.MQTTAddr = "127.0.0.1:0"
+	cfg.HTTPSAddr = "127.0.0.1:0"
 	cfg.Hosts = []string{"localhost", "127.0.0.1", "::1"}
 	cfg.Region, cfg.AccountID = Region, Account
 	cfg.AccessKeyID, cfg.SecretAccessKey = AccessKeyID, SecretAccessKey

@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"log/slog"
+	"net/http"
 
 	"path/filepath"
 	"time"
@@ -43,6 +45,14 @@ func (s *Server) startGateway() error {
 	})
 	s.reg.Watch(s.broker.Changed)
 	go s.broker.Serve(ln)
+	hl, err := tls.Listen("tcp", s.cfg.HTTPSAddr, broker.HTTPSTLSConfig(cert, trust))
+	if err != nil {
+		return fmt.Errorf("https listener: %w", err)
+	}
+	s.httpsLn = hl
+	s.httpsSrv = &http.Server{Handler: s.broker.HTTPSHandler(), ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+	go s.httpsSrv.Serve(hl)
 	return nil
 }
 

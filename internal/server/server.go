@@ -44,11 +44,13 @@ type Server struct {
 	reg     *registry.Service
 	fresh   bool // the data directory was created by this start
 
-	apiLn  net.Listener
-	apiSrv *http.Server
-	mqttLn net.Listener
-	broker *broker.Broker
-	done   chan error
+	apiLn    net.Listener
+	apiSrv   *http.Server
+	mqttLn   net.Listener
+	httpsLn  net.Listener
+	httpsSrv *http.Server
+	broker   *broker.Broker
+	done     chan error
 }
 
 // Open prepares the data directory and the services without listening.
@@ -114,16 +116,16 @@ func (s *Server) Start(ctx context.Context) error {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
 	s.apiLn = ln
+	if err := s.startGateway(); err != nil {
+		ln.Close()
+		return err
+	}
 	verifier := &sigv4.Verifier{Secret: s.secret, Regions: []string{s.cfg.Region}}
-	handler := api.New(api.Options{Registry: s.reg, Auth: authenticator{verifier}, Endpoint: s.cfg.DeviceEndpoint(), Logger: s.log})
+	handler := api.New(api.Options{Registry: s.reg, Gateway: s.broker, Auth: authenticator{verifier}, Endpoint: s.cfg.DeviceEndpoint(), Logger: s.log})
 	s.apiSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 	if err := writeCredentialsFile(s.cfg.DataDir, s.admin, s.cfg.Region, s.APIURL()); err != nil {
 		return fmt.Errorf("write credentials file: %w", err)
-	}
-	if err := s.startGateway(); err != nil {
-		ln.Close()
-		return err
 	}
 	go func() { s.done <- s.apiSrv.Serve(ln) }()
 	go func() {
@@ -153,6 +155,9 @@ func (s *Server) Wait() error {
 // Close stops the listeners, then the services, then the store.
 func (s *Server) Close() error {
 	var errs []error
+	if s.httpsSrv != nil {
+		errs = append(errs, s.httpsSrv.Close())
+	}
 	if s.broker != nil {
 		errs = append(errs, s.broker.Close())
 	}
@@ -180,6 +185,9 @@ func (s *Server) Admin() iam.Credential { return s.admin }
 // MQTTAddr is the device gateway's listening address.
 func (s *Server) MQTTAddr() string { return s.mqttLn.Addr().String() }
 
+// HTTPSAddr is the HTTPS device data plane's listening address.
+func (s *Server) HTTPSAddr() string { return s.httpsLn.Addr().String() }
+
 // Broker is the device gateway.
 func (s *Server) Broker() *broker.Broker { return s.broker }
 
@@ -200,6 +208,7 @@ func (s *Server) PrintBanner(w io.Writer, version string) {
 	}
 	fmt.Fprintf(&b, "\n  API (AWS iot + iot-data): %s   region %s, account %s\n", s.APIURL(), s.cfg.Region, s.account)
 	fmt.Fprintf(&b, "  Device endpoint:          %s (MQTT over mutual TLS on %s)\n", s.cfg.DeviceEndpoint(), s.mqttLn.Addr())
+	fmt.Fprintf(&b, "  HTTPS publish (client cert): https://%s:%s/topics/<topic>\n", s.cfg.DeviceEndpoint(), portOf(s.httpsLn.Addr()))
 	fmt.Fprintf(&b, "  Root CA for devices:      %s\n", filepath.Join(dir, caCertFile))
 	fmt.Fprintf(&b, "  Admin credentials:        %s (access key %s)\n", filepath.Join(dir, credentialsFile), s.admin.AccessKeyID)
 	fmt.Fprintf(&b, "  Try: AWS_SHARED_CREDENTIALS_FILE=%s aws --endpoint-url %s iot list-things\n",
@@ -221,4 +230,9 @@ func (a authenticator) Authenticate(r *http.Request, body []byte) (string, error
 		return "", err
 	}
 	return id.Service, nil
+}
+
+func portOf(a net.Addr) string {
+	_, port, _ := net.SplitHostPort(a.String())
+	return port
 }

@@ -1,0 +1,167 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/roost-iot/roost/internal/broker"
+	"github.com/roost-iot/roost/internal/mqtt"
+)
+
+// The iot-data operations of the device gateway (botocore iot-data
+// 2015-05-28): Publish, GetRetainedMessage, ListRetainedMessages.
+
+func (s *Server) routeData() {
+	for _, r := range []struct {
+		pattern string
+		h       op
+	}{
+		{"POST /topics/{topic}", s.publish},
+		{"GET /retainedMessage/{topic}", s.getRetainedMessage},
+		{"GET /retainedMessage", s.listRetainedMessages},
+		{"/", notFoundRoute},
+	} {
+		s.handle(s.data, r.pattern, r.h)
+	}
+}
+
+func (s *Server) gateway() (*broker.Broker, error) {
+	if s.gw == nil {
+		return nil, &Error{Code: "ServiceUnavailableException", Status: http.StatusServiceUnavailable, Message: "The device gateway is not running"}
+	}
+	return s.gw, nil
+}
+
+func (s *Server) publish(c *call) (any, error) {
+	gw, err := s.gateway()
+	if err != nil {
+		return nil, err
+	}
+	m, err := c.publishInput()
+	if err != nil {
+		return nil, err
+	}
+	if err := gw.Publish(m); err != nil {
+		if errors.Is(err, broker.ErrBadMessage) {
+			return nil, invalid("%s", err.Error())
+		}
+		return nil, err
+	}
+	return nil, nil
+}
+
+// publishInput reads Publish's query, headers and raw body.
+func (c *call) publishInput() (broker.Message, error) {
+	m := broker.Message{Topic: c.path("topic"), Payload: c.body, ContentType: c.query("contentType"), ResponseTopic: c.query("responseTopic")}
+	qos, err := c.queryInt("qos")
+	if err != nil || qos < 0 || qos > 1 {
+		return m, invalid("qos must be 0 or 1")
+	}
+	m.QoS = mqtt.QoS(qos)
+	if m.Retain, err = c.queryBool("retain"); err != nil {
+		return m, err
+	}
+	if v := c.query("messageExpiry"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil {
+			return m, invalid("messageExpiry must be a number of seconds")
+		}
+		exp := uint32(n)
+		m.MessageExpiry = &exp
+	}
+	switch c.r.Header.Get("x-amz-mqtt5-payload-format-indicator") {
+	case "", "UNSPECIFIED_BYTES":
+	case "UTF8_DATA":
+		m.PayloadFormat = 1
+	default:
+		return m, invalid("x-amz-mqtt5-payload-format-indicator must be UNSPECIFIED_BYTES or UTF8_DATA")
+	}
+	if v := c.r.Header.Get("x-amz-mqtt5-correlation-data"); v != "" {
+		if m.CorrelationData, err = base64.StdEncoding.DecodeString(v); err != nil {
+			return m, invalid("x-amz-mqtt5-correlation-data must be base64")
+		}
+	}
+	m.UserProperties, err = userProperties(c.r.Header.Get("x-amz-mqtt5-user-properties"))
+	return m, err
+}
+
+// userProperties decodes the header: base64 of a JSON array of one-pair
+// objects, e.g. [{"deviceName":"alpha"},{"deviceCnt":"45"}] (iot-data Publish).
+func userProperties(h string) ([]mqtt.UserProperty, error) {
+	if h == "" {
+		return nil, nil
+	}
+	raw, err := base64.StdEncoding.DecodeString(h)
+	if err != nil {
+		raw = []byte(h) // tolerate clients that send the JSON itself
+	}
+	var pairs []map[string]string
+	if err := json.Unmarshal(raw, &pairs); err != nil {
+		return nil, invalid("x-amz-mqtt5-user-properties must be a JSON array of objects")
+	}
+	var out []mqtt.UserProperty
+	for _, p := range pairs {
+		for k, v := range p {
+			out = append(out, mqtt.UserProperty{Key: k, Value: v})
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) getRetainedMessage(c *call) (any, error) {
+	gw, err := s.gateway()
+	if err != nil {
+		return nil, err
+	}
+	m, ok := gw.RetainedMessage(c.path("topic"))
+	if !ok {
+		return nil, &Error{Code: "ResourceNotFoundException", Status: http.StatusNotFound,
+			Message: "No retained message found for topic " + c.path("topic")}
+	}
+	out := map[string]any{"topic": m.Topic, "payload": m.Payload, "qos": m.QoS, "lastModifiedTime": m.UpdatedAt.UnixMilli()}
+	if len(m.UserProperties) > 0 {
+		pairs := make([]map[string]string, len(m.UserProperties))
+		for i, p := range m.UserProperties {
+			pairs[i] = map[string]string{p.Key: p.Value}
+		}
+		raw, _ := json.Marshal(pairs)
+		out["userProperties"] = raw // a blob: base64 in JSON
+	}
+	return out, nil
+}
+
+func (s *Server) listRetainedMessages(c *call) (any, error) {
+	gw, err := s.gateway()
+	if err != nil {
+		return nil, err
+	}
+	max, err := c.queryInt("maxResults")
+	if err != nil || max < 0 || max > 200 {
+		return nil, invalid("maxResults must be between 1 and 200")
+	}
+	if max == 0 {
+		max = 200
+	}
+	after := ""
+	if tok := c.query("nextToken"); tok != "" {
+		b, err := base64.RawURLEncoding.DecodeString(tok)
+		if err != nil {
+			return nil, invalid("The pagination token is invalid")
+		}
+		after = string(b)
+	}
+	infos, last := gw.RetainedTopics(after, max)
+	topics := make([]map[string]any, len(infos))
+	for i, in := range infos {
+		topics[i] = map[string]any{"topic": in.Topic, "payloadSize": in.PayloadSize, "qos": in.QoS,
+			"lastModifiedTime": in.UpdatedAt.UnixMilli()}
+	}
+	out := map[string]any{"retainedTopics": topics}
+	if last != "" {
+		out["nextToken"] = base64.RawURLEncoding.EncodeToString([]byte(last))
+	}
+	return out, nil
+}
