@@ -95,9 +95,16 @@ type Stats struct {
 	Connections   atomic.Int64
 	MessagesIn    atomic.Int64
 	MessagesOut   atomic.Int64
-	Dropped       atomic.Int64 // deliveries dropped because a client's queue was full
-	AuthFailures  atomic.Int64
-	ReceiveDenied atomic.Int64
+	Dropped       atomic.Int64 // deliveries dropped: a client's queue full, or throttled
+	BytesIn       atomic.Int64 // MQTT packet bytes read
+	BytesOut      atomic.Int64 // MQTT packet bytes written
+
+	// Authorization failures by reason.
+	TLSFailures     atomic.Int64 // handshakes refused (no or untrusted client certificate)
+	ConnectDenied   atomic.Int64 // unknown or inactive certificate, or iot:Connect denied
+	PublishDenied   atomic.Int64 // iot:Publish or iot:RetainPublish denied (MQTT and HTTPS)
+	SubscribeDenied atomic.Int64 // iot:Subscribe denied, per filter
+	ReceiveDenied   atomic.Int64 // iot:Receive denied, per delivery
 }
 
 // New returns a broker.
@@ -197,7 +204,7 @@ func (b *Broker) handle(tc *tls.Conn) {
 	err := tc.HandshakeContext(ctx)
 	cancel()
 	if err != nil {
-		b.stats.AuthFailures.Add(1)
+		b.stats.TLSFailures.Add(1)
 		b.log.Debug("tls handshake failed", "remote", tc.RemoteAddr().String(), "err", err)
 		tc.Close()
 		return

@@ -115,6 +115,7 @@ func (c *conn) readLoop() {
 			c.readFailed(err)
 			return
 		}
+		c.b.stats.BytesIn.Add(int64(len(body) + 2))
 		if !c.dispatch(h, body) {
 			return
 		}
@@ -258,7 +259,8 @@ func (c *conn) writeLoop() {
 		c.pending = spare[:0]
 		c.wmu.Unlock()
 		c.tc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-		_, err := c.tc.Write(buf)
+		n, err := c.tc.Write(buf)
+		c.b.stats.BytesOut.Add(int64(n))
 		if err != nil {
 			c.close("CONNECTION_LOST")
 			return

@@ -29,7 +29,7 @@ func (c *conn) connect(cp *mqtt.Connect) bool {
 	c.sessionID = newSessionID()
 	g, code := c.authorize(cp)
 	if code != mqtt.Success {
-		c.b.stats.AuthFailures.Add(1)
+		c.b.stats.ConnectDenied.Add(1)
 		return c.refuse(code, "")
 	}
 	c.grant.Store(g)

@@ -68,7 +68,7 @@ func (b *Broker) httpsPublish(w http.ResponseWriter, r *http.Request) {
 	}
 	if !g.Allow(policy.Publish, policy.KindTopic, name) ||
 		(retain && !g.Allow(policy.RetainPublish, policy.KindTopic, name)) {
-		b.stats.AuthFailures.Add(1)
+		b.stats.PublishDenied.Add(1)
 		httpsReply(w, http.StatusForbidden, "Forbidden")
 		return
 	}
@@ -99,7 +99,7 @@ func (b *Broker) httpsGrant(w http.ResponseWriter, r *http.Request) (*Grant, boo
 	defer cancel()
 	g, err := b.auth.Grant(ctx, id)
 	if errors.Is(err, ErrUnknownCertificate) || errors.Is(err, ErrInactive) {
-		b.stats.AuthFailures.Add(1)
+		b.stats.ConnectDenied.Add(1)
 		httpsReply(w, http.StatusForbidden, "Forbidden")
 		return nil, false
 	}

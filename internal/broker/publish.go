@@ -38,7 +38,7 @@ func (c *conn) onPublish(p *mqtt.Publish) bool {
 	g := c.grant.Load()
 	if !g.Allow(policy.Publish, policy.KindTopic, name) ||
 		(p.Retain && (!g.Allow(policy.RetainPublish, policy.KindTopic, name) || strings.HasPrefix(name, "$aws/"))) {
-		c.b.stats.AuthFailures.Add(1)
+		c.b.stats.PublishDenied.Add(1)
 		return c.refusePublish(p, mqtt.NotAuthorized, "FORBIDDEN_ACCESS")
 	}
 	if p.QoS == 2 && !c.s.firstQoS2(p.PacketID) {

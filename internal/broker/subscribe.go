@@ -63,7 +63,7 @@ func (c *conn) subscribeOne(r *mqtt.Subscription, subID uint32, i int) (*subscri
 		return nil, false, mqtt.TopicFilterInvalid
 	}
 	if !c.grant.Load().Allow(policy.Subscribe, policy.KindTopicFilter, r.Filter) {
-		c.b.stats.AuthFailures.Add(1)
+		c.b.stats.SubscribeDenied.Add(1)
 		return nil, false, mqtt.NotAuthorized
 	}
 	sub := &subscription{s: c.s, filter: r.Filter, share: share, qos: min(r.QoS, l.MaxQoS),

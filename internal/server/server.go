@@ -122,7 +122,10 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	verifier := &sigv4.Verifier{Secret: s.secret, Regions: []string{s.cfg.Region}}
 	handler := api.New(api.Options{Registry: s.reg, Gateway: s.broker, Auth: authenticator{verifier}, Endpoint: s.cfg.DeviceEndpoint(), Logger: s.log})
-	s.apiSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metricsHandler(s.broker.Stats())) // unsigned, for scrapers; the API is loopback by default
+	mux.Handle("/", handler)
+	s.apiSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 	if err := writeCredentialsFile(s.cfg.DataDir, s.admin, s.cfg.Region, s.APIURL()); err != nil {
 		return fmt.Errorf("write credentials file: %w", err)
