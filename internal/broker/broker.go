@@ -92,12 +92,12 @@ type Broker struct {
 
 // Stats are the gateway's counters.
 type Stats struct {
-	Connections   atomic.Int64
-	MessagesIn    atomic.Int64
-	MessagesOut   atomic.Int64
-	Dropped       atomic.Int64 // deliveries dropped: a client's queue full, or throttled
-	BytesIn       atomic.Int64 // MQTT packet bytes read
-	BytesOut      atomic.Int64 // MQTT packet bytes written
+	Connections atomic.Int64
+	MessagesIn  atomic.Int64
+	MessagesOut atomic.Int64
+	Dropped     atomic.Int64 // deliveries dropped: a client's queue full, or throttled
+	BytesIn     atomic.Int64 // MQTT packet bytes read
+	BytesOut    atomic.Int64 // MQTT packet bytes written
 
 	// Authorization failures by reason.
 	TLSFailures     atomic.Int64 // handshakes refused (no or untrusted client certificate)
