@@ -32,6 +32,19 @@ type Identity struct {
 	Cert     *x509.Certificate // for iot:Certificate.* variables
 	ClientID string
 	SourceIP string
+	// AccessKeyID is set instead of CertID for SigV4 principals (MQTT over
+	// WebSocket). Roost's credentials are administrators: they are granted
+	// every iot action, as an IAM user with AWSIoTFullAccess-like rights.
+	AccessKeyID string
+}
+
+// Principal names the identity as AWS's lifecycle events do: the
+// certificate id for mTLS, the access key id for SigV4.
+func (id Identity) Principal() string {
+	if id.CertID != "" {
+		return id.CertID
+	}
+	return id.AccessKeyID
 }
 
 // Authorizer compiles a connection's policies into a Grant. Parsed policy
@@ -63,6 +76,9 @@ type Grant struct {
 // certificate, plus, when a thing applies to this client id, its thing
 // groups' policies (with ancestors), with AWS's policy variables.
 func (a *Authorizer) Grant(ctx context.Context, id Identity) (*Grant, error) {
+	if id.CertID == "" && id.AccessKeyID != "" {
+		return a.adminGrant()
+	}
 	p, err := a.principals.Principal(ctx, id.CertID)
 	var re *registry.Error
 	if errors.As(err, &re) && re.Code == registry.NotFound {
@@ -140,4 +156,19 @@ func (g *Grant) Allow(act policy.Action, kind, name string) bool {
 func (g *Grant) AllowConnect(clientID string, persistent, lastWill bool) policy.Decision {
 	res := g.prefix + policy.KindClient + "/" + clientID
 	return g.compiled.EvaluateRequest(policy.Connect, res, policy.ConnectKeys(persistent, lastWill))
+}
+
+const adminPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:*","Resource":"*"}]}`
+
+// adminGrant is the grant of an administrator credential.
+func (a *Authorizer) adminGrant() (*Grant, error) {
+	doc, err := a.parse([]registry.PolicyDoc{{Name: "roost-admin", Version: 1, Document: adminPolicy}})
+	if err != nil {
+		return nil, err
+	}
+	c, err := policy.Compile(doc, policy.Vars{})
+	if err != nil {
+		return nil, err
+	}
+	return &Grant{compiled: c, prefix: a.prefix}, nil
 }

@@ -92,12 +92,13 @@ type Broker struct {
 
 // Stats are the gateway's counters.
 type Stats struct {
-	Connections atomic.Int64
-	MessagesIn  atomic.Int64
-	MessagesOut atomic.Int64
-	Dropped     atomic.Int64 // deliveries dropped: a client's queue full, or throttled
-	BytesIn     atomic.Int64 // MQTT packet bytes read
-	BytesOut    atomic.Int64 // MQTT packet bytes written
+	Connections   atomic.Int64
+	Subscriptions atomic.Int64 // live subscriptions, online and offline sessions
+	MessagesIn    atomic.Int64
+	MessagesOut   atomic.Int64
+	Dropped       atomic.Int64 // deliveries dropped: a client's queue full, or throttled
+	BytesIn       atomic.Int64 // MQTT packet bytes read
+	BytesOut      atomic.Int64 // MQTT packet bytes written
 
 	// Authorization failures by reason.
 	TLSFailures     atomic.Int64 // handshakes refused (no or untrusted client certificate)
@@ -209,6 +210,12 @@ func (b *Broker) handle(tc *tls.Conn) {
 		tc.Close()
 		return
 	}
-	c := newConn(b, tc)
+	c := newConn(b, tc, PeerIdentity(tc))
 	c.run()
+}
+
+// ServeConn runs MQTT on a connection another listener authenticated (MQTT
+// over WebSocket with SigV4); it returns when the connection ends.
+func (b *Broker) ServeConn(nc net.Conn, peer Identity) {
+	newConn(b, nc, peer).run()
 }

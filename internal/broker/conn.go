@@ -2,7 +2,6 @@ package broker
 
 import (
 	"bufio"
-	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -19,7 +18,7 @@ import (
 // connection holds one goroutine.
 type conn struct {
 	b  *Broker
-	tc *tls.Conn
+	nc net.Conn // TLS, or a WebSocket carrying MQTT
 	br *bufio.Reader
 	v  mqtt.Version
 	id Identity
@@ -51,8 +50,10 @@ type conn struct {
 	closeOnce sync.Once
 }
 
-func newConn(b *Broker, tc *tls.Conn) *conn {
-	return &conn{b: b, tc: tc, br: bufio.NewReaderSize(tc, 4096), recvMax: 65535}
+// newConn wraps a connection whose peer is already authenticated (client
+// certificate or SigV4); the client id is added at CONNECT.
+func newConn(b *Broker, nc net.Conn, peer Identity) *conn {
+	return &conn{b: b, nc: nc, id: peer, br: bufio.NewReaderSize(nc, 4096), recvMax: 65535}
 }
 
 // maxPendingBytes bounds what may wait for a slow client before QoS 0
@@ -62,7 +63,7 @@ const maxPendingBytes = 1 << 20
 // run reads CONNECT, then packets until the connection ends.
 func (c *conn) run() {
 	defer c.finish()
-	c.tc.SetReadDeadline(time.Now().Add(c.b.limits.ConnectTimeout))
+	c.nc.SetReadDeadline(time.Now().Add(c.b.limits.ConnectTimeout))
 	p, err := mqtt.ReadPacket(c.br, 0, c.b.limits.maxPacket())
 	if err != nil {
 		c.refuseConnect(err)
@@ -96,8 +97,8 @@ func (c *conn) refuseConnect(err error) {
 func (c *conn) writeNow(p mqtt.Packet, v mqtt.Version) {
 	b, err := p.AppendTo(nil, v)
 	if err == nil {
-		c.tc.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		c.tc.Write(b)
+		c.nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		c.nc.Write(b)
 	}
 }
 
@@ -106,9 +107,9 @@ func (c *conn) readLoop() {
 	for {
 		if c.keepAlive > 0 {
 			// The server closes after 1.5 times the Keep Alive [MQTT-3.1.2-22].
-			c.tc.SetReadDeadline(time.Now().Add(c.keepAlive * 3 / 2))
+			c.nc.SetReadDeadline(time.Now().Add(c.keepAlive * 3 / 2))
 		} else {
-			c.tc.SetReadDeadline(time.Time{})
+			c.nc.SetReadDeadline(time.Time{})
 		}
 		h, body, err := mqtt.ReadFrame(c.br, max)
 		if err != nil {
@@ -258,8 +259,8 @@ func (c *conn) writeLoop() {
 		buf := c.pending
 		c.pending = spare[:0]
 		c.wmu.Unlock()
-		c.tc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-		n, err := c.tc.Write(buf)
+		c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		n, err := c.nc.Write(buf)
 		c.b.stats.BytesOut.Add(int64(n))
 		if err != nil {
 			c.close("CONNECTION_LOST")
@@ -313,7 +314,7 @@ func (c *conn) close(reason string) {
 			c.reason = reason
 		}
 		c.wmu.Unlock()
-		c.tc.Close()
+		c.nc.Close()
 		c.b.detach(c)
 	})
 }

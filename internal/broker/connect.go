@@ -25,7 +25,7 @@ func (c *conn) connect(cp *mqtt.Connect) bool {
 	if len(clientID) > c.b.limits.MaxClientID {
 		return c.refuse(mqtt.ClientIdentifierNotValid, "client id is longer than the limit")
 	}
-	c.id = PeerIdentity(c.tc, clientID)
+	c.id.ClientID = clientID
 	c.sessionID = newSessionID()
 	g, code := c.authorize(cp)
 	if code != mqtt.Success {

@@ -31,7 +31,7 @@ func TestHTTPSPublishWithClientCertificate(t *testing.T) {
 	f.principal("sensor_a", "SensorPolicy", seedAttrs("loft"))
 	f.principal("admin", "Admin", nil)
 	watch := f.sub("admin", "-i", "watcher", "-t", "motion/#", "-C", "1", "-W", "15")
-	f.connected(1)
+	f.subscribed(1)
 	out, err := f.curl("admin", "/topics/motion/hall?qos=1", `{"motion":true}`)
 	if err != nil || !strings.Contains(out, `"message":"OK"`) || !strings.HasSuffix(out, " 200") {
 		t.Fatalf("https publish: %q %v", out, err)
@@ -71,7 +71,7 @@ func TestIoTDataWithAWSCLI(t *testing.T) {
 	f := newFleet(t)
 	f.principal("admin", "Admin", nil)
 	watch := f.sub("admin", "-i", "watcher", "-t", "lights/bulb1", "-C", "1", "-W", "20")
-	f.connected(1)
+	f.subscribed(1)
 	if out, err := awsDataCLI(t, f.srv, "publish", "--topic", "lights/bulb1", "--qos", "1", "--payload", "on"); err != nil {
 		t.Fatalf("aws iot-data publish: %v %s", err, out)
 	}

@@ -61,7 +61,7 @@ func (b *Broker) connectedEvent(c *conn) {
 	c.version = b.versionFor(c.id.ClientID)
 	b.emit("$aws/events/presence/connected/"+c.id.ClientID, presenceEvent{
 		ClientID: c.id.ClientID, Timestamp: time.Now().UnixMilli(), EventType: "connected",
-		SessionIdentifier: c.sessionID, PrincipalIdentifier: c.id.CertID, IPAddress: c.id.SourceIP,
+		SessionIdentifier: c.sessionID, PrincipalIdentifier: c.id.Principal(), IPAddress: c.id.SourceIP,
 		VersionNumber: c.version,
 	})
 }
@@ -76,7 +76,7 @@ func (b *Broker) disconnectedEvent(c *conn, reason string) {
 	clientInitiated := reason == "CLIENT_INITIATED_DISCONNECT"
 	b.emit("$aws/events/presence/disconnected/"+c.id.ClientID, presenceEvent{
 		ClientID: c.id.ClientID, Timestamp: time.Now().UnixMilli(), EventType: "disconnected",
-		SessionIdentifier: c.sessionID, PrincipalIdentifier: c.id.CertID, VersionNumber: c.version,
+		SessionIdentifier: c.sessionID, PrincipalIdentifier: c.id.Principal(), VersionNumber: c.version,
 		ClientInitiatedDisconnect: &clientInitiated, DisconnectReason: reason,
 	})
 }
@@ -87,6 +87,6 @@ func (b *Broker) subscriptionEvent(c *conn, kind string, topics []string) {
 	}
 	b.emit("$aws/events/subscriptions/"+kind+"/"+c.id.ClientID, subscriptionEvent{
 		ClientID: c.id.ClientID, Timestamp: time.Now().UnixMilli(), EventType: kind,
-		SessionIdentifier: c.sessionID, PrincipalIdentifier: c.id.CertID, Topics: topics,
+		SessionIdentifier: c.sessionID, PrincipalIdentifier: c.id.Principal(), Topics: topics,
 	})
 }

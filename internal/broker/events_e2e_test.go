@@ -11,7 +11,7 @@ func TestLifecycleEvents(t *testing.T) {
 	f := newFleet(t)
 	f.principal("admin", "Admin", nil)
 	watch := f.sub("admin", "-i", "watcher", "-t", "$aws/events/#", "-C", "3", "-W", "15", "-q", "1")
-	f.connected(1)
+	f.subscribed(1)
 	must(t, f.pub("admin", "-i", "dev-1", "-q", "1", "-t", "x/y", "-m", "hi")) // connect, then a clean DISCONNECT
 	out, err := watch.wait(t, 20*time.Second)
 	if err != nil {
@@ -42,7 +42,7 @@ func TestLifecycleEvents(t *testing.T) {
 	}
 	// Subscriptions are announced too.
 	watch = f.sub("admin", "-i", "watcher2", "-t", "$aws/events/subscriptions/subscribed/dev-2", "-C", "1", "-W", "15")
-	f.connected(1)
+	f.subscribed(1)
 	f.sub("admin", "-i", "dev-2", "-t", "a/b", "-t", "c/d", "-E").wait(t, 10*time.Second)
 	out, err = watch.wait(t, 15*time.Second)
 	if err != nil || !strings.Contains(out, `"topics":["a/b","c/d"]`) || !strings.Contains(out, `"eventType":"subscribed"`) {

@@ -23,17 +23,32 @@ import (
 // authorized by that certificate's policies. HTTP has no client id, so
 // thing policy variables do not resolve (AWS resolves them for MQTT only).
 
-// HTTPSTLSConfig is TLSConfig for the HTTPS data plane's ALPN.
+// HTTPSTLSConfig is the TLS side of the HTTPS port, which serves both
+// doors AWS serves on 443: HTTPS publish with a client certificate, and
+// MQTT over WebSocket signed with SigV4 (no client certificate). So a
+// certificate is optional here, but one that is sent must be trusted; the
+// handlers require what their door needs.
 func HTTPSTLSConfig(server tls.Certificate, trust Trust) *tls.Config {
 	c := TLSConfig(server, trust)
 	c.NextProtos = []string{"x-amzn-http-ca", "http/1.1"}
+	c.ClientAuth = tls.RequestClientCert
+	c.VerifyConnection = func(cs tls.ConnectionState) error {
+		if len(cs.PeerCertificates) == 0 {
+			return nil
+		}
+		return trust.verify(cs)
+	}
 	return c
 }
 
-// HTTPSHandler serves POST /topics/<topic>?qos=0|1&retain=true|false.
-func (b *Broker) HTTPSHandler() http.Handler {
+// HTTPSHandler serves POST /topics/<topic>?qos=0|1&retain=true|false and,
+// when p is not nil, MQTT over WebSocket on GET /mqtt.
+func (b *Broker) HTTPSHandler(p Presigner) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /topics/{topic...}", b.httpsPublish)
+	if p != nil {
+		mux.Handle("GET /mqtt", b.WebSocketHandler(p))
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpsReply(w, http.StatusNotFound, "Not Found")
 	})

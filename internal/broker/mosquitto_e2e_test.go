@@ -150,6 +150,18 @@ func (f *fleet) connected(n int64) {
 	}
 }
 
+// subscribed waits until the broker holds at least n subscriptions.
+func (f *fleet) subscribed(n int64) {
+	f.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for f.srv.Server.Broker().Stats().Subscriptions.Load() < n {
+		if time.Now().After(deadline) {
+			f.t.Fatalf("waited for %d subscriptions, have %d", n, f.srv.Server.Broker().Stats().Subscriptions.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // cutWithin reports how long the broker took to drop to n live connections.
 func (f *fleet) cutWithin(n int64, limit time.Duration) time.Duration {
 	f.t.Helper()
@@ -180,7 +192,7 @@ func TestSeed000DeviceIsolation(t *testing.T) {
 	f.principal("dashboard", "Admin", nil)
 
 	watch := f.sub("dashboard", "-i", "dashboard", "-t", "temperature/#", "-q", "1", "-C", "1", "-W", "15")
-	f.connected(1)
+	f.subscribed(1)
 	// sensor_a may publish to its own topic only (3.1.1: AWS disconnects on a denied publish).
 	if err := f.pub("sensor_b", "-i", "sensor_b", "-q", "1", "-t", "temperature/home417/loft/sensor_a", "-m", "forged"); err == nil {
 		t.Error("sensor_b must not publish on sensor_a's topic")
@@ -205,7 +217,7 @@ func TestBootstrapCertificateIsConfined(t *testing.T) {
 	f.principal("dashboard", "Admin", nil)
 	// The claim certificate may use the provisioning topics...
 	s := f.sub("claim", "-i", "device-1", "-t", "$aws/certificates/create/json/accepted", "-C", "1", "-W", "15")
-	f.connected(1)
+	f.subscribed(1)
 	must(t, f.pub("claim", "-i", "device-2", "-q", "1", "-t", "$aws/certificates/create/json/accepted", "-m", "{}"))
 	if out, err := s.wait(t, 15*time.Second); err != nil || !strings.Contains(out, "$aws/certificates/create/json/accepted {}") {
 		t.Fatalf("claim subscriber got %q (%v)", out, err)
@@ -223,7 +235,7 @@ func TestRevocationCutsLiveSession(t *testing.T) {
 	f := newFleet(t)
 	f.principal("sensor_a", "SensorPolicy", seedAttrs("loft"))
 	s := f.sub("sensor_a", "-i", "sensor_a", "-t", "temperature/home417/loft/sensor_a")
-	f.connected(1)
+	f.subscribed(1)
 	must(t, f.reg.UpdateCertificate(ctx, f.cert["sensor_a"].ID, registry.StatusRevoked))
 	// The target is 1 s; a test asserts only that it happens (the deadline is
 	// for liveness on a loaded machine) and logs the latency it measured.
@@ -238,7 +250,7 @@ func TestDetachPolicyAppliesLive(t *testing.T) {
 	f := newFleet(t)
 	f.principal("dashboard", "Admin", nil)
 	s := f.sub("dashboard", "-i", "dashboard", "-t", "a/b")
-	f.connected(1)
+	f.subscribed(1)
 	must(t, f.reg.DetachPolicy(ctx, "Admin", f.cert["dashboard"].ARN))
 	// No policy left: iot:Connect is denied, so the session ends.
 	t.Logf("detach cut the live session in %s", f.cutWithin(0, 10*time.Second))
@@ -260,9 +272,9 @@ func TestRetainedWillAndLimits(t *testing.T) {
 	}
 	// A will is published when its client dies without DISCONNECT.
 	watch := f.sub("admin", "-i", "watcher", "-t", "status/dev", "-C", "1", "-W", "15")
-	f.connected(1)
+	f.subscribed(1)
 	dying := f.sub("admin", "-i", "dev", "-t", "x", "--will-topic", "status/dev", "--will-payload", "offline")
-	f.connected(2)
+	f.subscribed(2)
 	dying.cmd.Process.Kill()
 	if out, err := watch.wait(t, 15*time.Second); err != nil || strings.TrimSpace(out) != "status/dev offline" {
 		t.Fatalf("will: %q %v", out, err)
@@ -316,7 +328,7 @@ func TestQoS2(t *testing.T) {
 	f = newFleet(t, func(c *config.Config) { c.MQTTMaxQoS = 2 })
 	f.principal("admin", "Admin", nil)
 	s := f.sub("admin", "-i", "s", "-q", "2", "-t", "a/b", "-C", "2", "-W", "10")
-	f.connected(1)
+	f.subscribed(1)
 	must(t, f.pub("admin", "-i", "p", "-q", "2", "-t", "a/b", "-m", "once"))
 	must(t, f.pub("admin", "-i", "p", "-q", "2", "-t", "a/b", "-m", "twice"))
 	if out, err := s.wait(t, 15*time.Second); err != nil || out != "a/b once\na/b twice\n" {

@@ -287,6 +287,7 @@ func (b *Broker) restoreSession(ctx context.Context, tx store.Tx, row store.Sess
 			sub.share, inner, _ = topic.ParseShared(r.Filter)
 		}
 		s.subs[r.Filter] = sub
+		b.stats.Subscriptions.Add(1)
 		if sub.share != "" {
 			b.index.AddShared(sub.share, inner, sub)
 		} else {

@@ -102,6 +102,7 @@ func (b *Broker) subscribe(sub *subscription, inner string, max int) (isNew, ok 
 	if old != nil {
 		b.unindex(old)
 	}
+	b.stats.Subscriptions.Add(1)
 	if sub.share != "" {
 		b.index.AddShared(sub.share, inner, sub)
 	} else {
@@ -111,6 +112,7 @@ func (b *Broker) subscribe(sub *subscription, inner string, max int) (isNew, ok 
 }
 
 func (b *Broker) unindex(sub *subscription) {
+	b.stats.Subscriptions.Add(-1)
 	if sub.share != "" {
 		_, inner, _ := topic.ParseShared(sub.filter)
 		b.index.RemoveShared(sub.share, inner, sub)

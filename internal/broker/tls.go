@@ -63,9 +63,9 @@ func (t Trust) verify(cs tls.ConnectionState) error {
 
 // PeerIdentity reads the identity of a completed TLS connection: the leaf
 // client certificate, its id, and the source address.
-func PeerIdentity(c *tls.Conn, clientID string) Identity {
+func PeerIdentity(c *tls.Conn) Identity {
 	cs := c.ConnectionState()
-	id := Identity{ClientID: clientID}
+	id := Identity{}
 	if len(cs.PeerCertificates) > 0 {
 		id.Cert = cs.PeerCertificates[0]
 		id.CertID = pki.CertificateID(id.Cert.Raw)

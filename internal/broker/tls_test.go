@@ -34,7 +34,7 @@ func handshake(t *testing.T, srvConf *tls.Config, client tls.Certificate, roots 
 		defer c.Close()
 		tc := c.(*tls.Conn)
 		if tc.Handshake() == nil {
-			got <- PeerIdentity(tc, "dev")
+			got <- PeerIdentity(tc)
 		}
 		close(got)
 	}()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/roost-iot/roost/internal/broker"
 	"github.com/roost-iot/roost/internal/mqtt"
+	"github.com/roost-iot/roost/internal/sigv4"
 )
 
 // startGateway opens the device gateway: MQTT over mutual TLS, with the
@@ -50,10 +51,25 @@ func (s *Server) startGateway() error {
 		return fmt.Errorf("https listener: %w", err)
 	}
 	s.httpsLn = hl
-	s.httpsSrv = &http.Server{Handler: s.broker.HTTPSHandler(), ReadHeaderTimeout: 10 * time.Second,
+	presign := presigner{&sigv4.Verifier{Secret: s.secret, Regions: []string{s.cfg.Region},
+		Services: []string{"iotdevicegateway", "iotdata"}}}
+	s.httpsSrv = &http.Server{Handler: s.broker.HTTPSHandler(presign), ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 	go s.httpsSrv.Serve(hl)
 	return nil
+}
+
+// presigner checks MQTT-over-WebSocket URLs signed with the API's
+// credentials (signing name iotdevicegateway, as the AWS IoT Device SDKs
+// use, or iotdata, as some clients do).
+type presigner struct{ v *sigv4.Verifier }
+
+func (p presigner) VerifyPresigned(r *http.Request) (string, error) {
+	id, err := p.v.VerifyPresigned(r)
+	if err != nil {
+		return "", err
+	}
+	return id.AccessKeyID, nil
 }
 
 // registeredCert reports whether a certificate id is registered (for
