@@ -17,6 +17,7 @@ import (
 // registry.Service implements it.
 type Principals interface {
 	Principal(ctx context.Context, certID string) (*registry.Principal, error)
+	GetPolicy(ctx context.Context, name string) (registry.Policy, error)
 }
 
 // Authorization failures at connect time. Both refuse the connection as
@@ -36,6 +37,9 @@ type Identity struct {
 	// WebSocket). Roost's credentials are administrators: they are granted
 	// every iot action, as an IAM user with AWSIoTFullAccess-like rights.
 	AccessKeyID string
+	// AnonymousPolicy is set for clients of the development listener: they
+	// have no certificate and get exactly this policy.
+	AnonymousPolicy string
 }
 
 // Principal names the identity as AWS's lifecycle events do: the
@@ -78,6 +82,9 @@ type Grant struct {
 func (a *Authorizer) Grant(ctx context.Context, id Identity) (*Grant, error) {
 	if id.CertID == "" && id.AccessKeyID != "" {
 		return a.adminGrant()
+	}
+	if id.CertID == "" && id.AnonymousPolicy != "" {
+		return a.anonymousGrant(ctx, id)
 	}
 	p, err := a.principals.Principal(ctx, id.CertID)
 	var re *registry.Error
@@ -171,4 +178,27 @@ func (a *Authorizer) adminGrant() (*Grant, error) {
 		return nil, err
 	}
 	return &Grant{compiled: c, prefix: a.prefix}, nil
+}
+
+// anonymousGrant compiles the development listener's policy for a client.
+func (a *Authorizer) anonymousGrant(ctx context.Context, id Identity) (*Grant, error) {
+	p, err := a.principals.GetPolicy(ctx, id.AnonymousPolicy)
+	if err != nil {
+		return nil, fmt.Errorf("%w: development policy %s: %v", ErrUnknownCertificate, id.AnonymousPolicy, err)
+	}
+	docs, err := a.parse([]registry.PolicyDoc{{Name: p.Name, Version: p.DefaultVersion, Document: p.Document}})
+	if err != nil {
+		return nil, err
+	}
+	vars := policy.Vars{}
+	vars.Set(policy.VarClientID, id.ClientID)
+	vars.Set(policy.VarThingIsAttached, "false")
+	if id.SourceIP != "" {
+		vars.Set(policy.VarSourceIP, id.SourceIP)
+	}
+	c, err := policy.Compile(docs, vars)
+	if err != nil {
+		return nil, err
+	}
+	return &Grant{compiled: c, prefix: a.prefix, Policies: []string{p.Name}}, nil
 }

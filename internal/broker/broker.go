@@ -214,6 +214,26 @@ func (b *Broker) handle(tc *tls.Conn) {
 	c.run()
 }
 
+// ServeDev accepts plain MQTT on ln for local development: no TLS, no
+// certificate, every client gets the named policy. The caller decides
+// where ln listens (loopback unless the operator allowed more).
+func (b *Broker) ServeDev(ln net.Listener, policyName string) error {
+	b.mu.Lock()
+	b.lns[ln] = true
+	b.mu.Unlock()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		peer := Identity{AnonymousPolicy: policyName}
+		if host, _, err := net.SplitHostPort(nc.RemoteAddr().String()); err == nil {
+			peer.SourceIP = host
+		}
+		go b.ServeConn(nc, peer)
+	}
+}
+
 // ServeConn runs MQTT on a connection another listener authenticated (MQTT
 // over WebSocket with SigV4); it returns when the connection ends.
 func (b *Broker) ServeConn(nc net.Conn, peer Identity) {

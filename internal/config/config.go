@@ -34,6 +34,13 @@ type Config struct {
 	// HTTPSAddr is the HTTPS device data plane (publish, later shadows)
 	// with client certificates, AWS's port 8443.
 	HTTPSAddr string `yaml:"httpsAddr" flag:"https-addr"`
+	// DevMQTTAddr is a plain-MQTT listener for local development, without
+	// TLS or certificates: off when empty. Clients on it are anonymous and
+	// get exactly the policy named by DevMQTTPolicy (which must exist).
+	// Only loopback addresses are accepted unless DevMQTTAllowRemote.
+	DevMQTTAddr        string `yaml:"devMqttAddr" flag:"dev-mqtt-addr"`
+	DevMQTTPolicy      string `yaml:"devMqttPolicy" flag:"dev-mqtt-policy"`
+	DevMQTTAllowRemote bool   `yaml:"devMqttAllowRemote" flag:"dev-mqtt-allow-remote"`
 	// Gateway limits; the defaults are AWS IoT Core's quotas.
 	// MQTTMaxQoS is 1 as in AWS IoT (a QoS 2 PUBLISH is refused), or 2 to
 	// serve QoS 2 as a general MQTT broker.
@@ -78,9 +85,10 @@ type Config struct {
 // Default returns the configuration Roost runs with when nothing is set.
 func Default() Config {
 	return Config{
-		DataDir:  "roost-data",
-		APIAddr:  "127.0.0.1:8440",
-		MQTTAddr: ":8883",
+		DataDir:   "roost-data",
+		APIAddr:   "127.0.0.1:8440",
+		MQTTAddr:  ":8883",
+		HTTPSAddr: ":8443",
 
 		MQTTMaxQoS: 1, MQTTMaxPayload: 128 * 1024, MQTTPublishRate: 100,
 		MQTTMaxSubscriptions: 50, MQTTSessionExpiry: time.Hour,
@@ -132,6 +140,9 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTPSAddr); err != nil {
 		bad("https-addr %q: %v", c.HTTPSAddr, err)
 	}
+	if c.DevMQTTAddr != "" {
+		c.validateDevListener(bad)
+	}
 	if c.MQTTMaxQoS < 0 || c.MQTTMaxQoS > 2 {
 		bad("mqtt-max-qos must be 0, 1 or 2")
 	}
@@ -171,4 +182,21 @@ func (c *Config) Validate() error {
 		bad("log-format %q: want text or json", c.LogFormat)
 	}
 	return errors.Join(errs...)
+}
+
+// validateDevListener refuses a development listener without a policy, or
+// bound beyond loopback unless the operator said so explicitly.
+func (c *Config) validateDevListener(bad func(string, ...any)) {
+	host, _, err := net.SplitHostPort(c.DevMQTTAddr)
+	if err != nil {
+		bad("dev-mqtt-addr %q: %v", c.DevMQTTAddr, err)
+		return
+	}
+	if c.DevMQTTPolicy == "" {
+		bad("dev-mqtt-addr needs dev-mqtt-policy: the policy anonymous development clients get")
+	}
+	ip := net.ParseIP(host)
+	if host != "localhost" && (ip == nil || !ip.IsLoopback()) && !c.DevMQTTAllowRemote {
+		bad("dev-mqtt-addr %q is not a loopback address: the plain-MQTT development listener has no TLS and no client certificates; set dev-mqtt-allow-remote to bind it anyway", c.DevMQTTAddr)
+	}
 }

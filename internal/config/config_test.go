@@ -95,3 +95,21 @@ func TestGatewayLimitFlags(t *testing.T) {
 		t.Fatal("QoS 3 must be refused")
 	}
 }
+
+func TestDevListenerIsLoopbackOnly(t *testing.T) {
+	if _, err := load(t, []string{"--dev-mqtt-addr", "127.0.0.1:1883", "--dev-mqtt-policy", "Dev"}, nil); err != nil {
+		t.Fatalf("ok/loopback: %v", err)
+	}
+	for name, args := range map[string][]string{
+		"fail/all-interfaces": {"--dev-mqtt-addr", ":1883", "--dev-mqtt-policy", "Dev"},
+		"fail/remote":         {"--dev-mqtt-addr", "10.0.0.5:1883", "--dev-mqtt-policy", "Dev"},
+		"fail/no-policy":      {"--dev-mqtt-addr", "127.0.0.1:1883"},
+	} {
+		if _, err := load(t, args, nil); err == nil {
+			t.Errorf("%s: want an error", name)
+		}
+	}
+	if _, err := load(t, []string{"--dev-mqtt-addr", ":1883", "--dev-mqtt-policy", "Dev", "--dev-mqtt-allow-remote"}, nil); err != nil {
+		t.Errorf("ok/remote-when-told: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 
 	"path/filepath"
@@ -56,6 +57,15 @@ func (s *Server) startGateway() error {
 	s.httpsSrv = &http.Server{Handler: s.broker.HTTPSHandler(presign), ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 	go s.httpsSrv.Serve(hl)
+	if s.cfg.DevMQTTAddr != "" {
+		dl, err := net.Listen("tcp", s.cfg.DevMQTTAddr)
+		if err != nil {
+			return fmt.Errorf("development mqtt listener: %w", err)
+		}
+		s.devLn = dl
+		s.log.Warn("plain-MQTT development listener is on: no TLS, no certificates", "addr", dl.Addr().String(), "policy", s.cfg.DevMQTTPolicy)
+		go s.broker.ServeDev(dl, s.cfg.DevMQTTPolicy)
+	}
 	return nil
 }
 

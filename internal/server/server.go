@@ -48,6 +48,7 @@ type Server struct {
 	apiSrv   *http.Server
 	mqttLn   net.Listener
 	httpsLn  net.Listener
+	devLn    net.Listener
 	httpsSrv *http.Server
 	broker   *broker.Broker
 	done     chan error
@@ -188,6 +189,14 @@ func (s *Server) Admin() iam.Credential { return s.admin }
 // MQTTAddr is the device gateway's listening address.
 func (s *Server) MQTTAddr() string { return s.mqttLn.Addr().String() }
 
+// DevMQTTAddr is the development listener's address, "" when off.
+func (s *Server) DevMQTTAddr() string {
+	if s.devLn == nil {
+		return ""
+	}
+	return s.devLn.Addr().String()
+}
+
 // HTTPSAddr is the HTTPS device data plane's listening address.
 func (s *Server) HTTPSAddr() string { return s.httpsLn.Addr().String() }
 
@@ -212,6 +221,9 @@ func (s *Server) PrintBanner(w io.Writer, version string) {
 	fmt.Fprintf(&b, "\n  API (AWS iot + iot-data): %s   region %s, account %s\n", s.APIURL(), s.cfg.Region, s.account)
 	fmt.Fprintf(&b, "  Device endpoint:          %s (MQTT over mutual TLS on %s)\n", s.cfg.DeviceEndpoint(), s.mqttLn.Addr())
 	fmt.Fprintf(&b, "  HTTPS publish (client cert): https://%s:%s/topics/<topic>\n", s.cfg.DeviceEndpoint(), portOf(s.httpsLn.Addr()))
+	if s.devLn != nil {
+		fmt.Fprintf(&b, "  Development MQTT (plain, policy %s): %s\n", s.cfg.DevMQTTPolicy, s.devLn.Addr())
+	}
 	fmt.Fprintf(&b, "  Root CA for devices:      %s\n", filepath.Join(dir, caCertFile))
 	fmt.Fprintf(&b, "  Admin credentials:        %s (access key %s)\n", filepath.Join(dir, credentialsFile), s.admin.AccessKeyID)
 	fmt.Fprintf(&b, "  Try: AWS_SHARED_CREDENTIALS_FILE=%s aws --endpoint-url %s iot list-things\n",
