@@ -24,7 +24,10 @@ func TestDevelopmentListener(t *testing.T) {
 		return string(out), err
 	}
 	done := make(chan string, 1)
-	go func() { out, _ := plain("mosquitto_sub", "-i", "dev-sub", "-t", "dev/x", "-C", "1", "-W", "10"); done <- out }()
+	go func() {
+		out, _ := plain("mosquitto_sub", "-i", "dev-sub", "-t", "dev/x", "-C", "1", "-W", "10")
+		done <- out
+	}()
 	f.subscribed(1)
 	if out, err := plain("mosquitto_pub", "-i", "dev-pub", "-q", "1", "-t", "dev/x", "-m", "hello"); err != nil {
 		t.Fatalf("plain publish under the dev policy: %v %s", err, out)
