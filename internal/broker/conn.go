@@ -188,17 +188,24 @@ func (c *conn) dispatch(h mqtt.Header, body []byte) bool {
 			return true
 		}
 	case mqtt.TypePingreq:
-		c.send(&mqtt.Pingresp{}) // [MQTT-3.12.4-1]
-		return true
+		var p mqtt.Pingreq
+		if err = p.Decode(h, body, c.v); err == nil {
+			c.send(&mqtt.Pingresp{}) // [MQTT-3.12.4-1]
+			return true
+		}
 	case mqtt.TypeDisconnect:
 		if err = c.disc.Decode(h, body, c.v); err == nil {
 			c.onDisconnect(&c.disc)
 			return false
 		}
 	default:
-		// CONNECT twice [MQTT-3.1.0-2], server-to-client packets, QoS 2
-		// flow packets and AUTH are protocol errors here.
-		err = &mqtt.Error{Code: mqtt.ProtocolError, Packet: h.Type, Msg: "unexpected packet"}
+		// A malformed packet is answered as malformed (0x81); a well-formed
+		// one that has no place here is a Protocol Error (0x82): CONNECT
+		// twice [MQTT-3.1.0-2], server-to-client packets, and AUTH (no
+		// extended authentication was negotiated).
+		if _, err = mqtt.Decode(h, body, c.v); err == nil {
+			err = &mqtt.Error{Code: mqtt.ProtocolError, Packet: h.Type, Msg: "unexpected packet"}
+		}
 	}
 	var me *mqtt.Error
 	if errors.As(err, &me) {

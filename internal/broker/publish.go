@@ -12,9 +12,9 @@ import (
 
 // onPublish handles an inbound PUBLISH; false ends the connection.
 func (c *conn) onPublish(p *mqtt.Publish) bool {
-	name, ok := c.resolveAlias(p)
-	if !ok {
-		c.kick(mqtt.TopicAliasInvalid, "CLIENT_ERROR") // [MQTT-3.3.2-7]
+	name, code := c.resolveAlias(p)
+	if code != mqtt.Success {
+		c.kick(code, "CLIENT_ERROR")
 		return false
 	}
 	l := c.b.limits
@@ -78,23 +78,31 @@ func (c *conn) refusePublish(p *mqtt.Publish, code mqtt.ReasonCode, reason strin
 	return true
 }
 
-// resolveAlias applies a 5.0 Topic Alias [MQTT-3.3.2-8..12].
-func (c *conn) resolveAlias(p *mqtt.Publish) (string, bool) {
+// resolveAlias applies a 5.0 Topic Alias [MQTT-3.3.2-8..12]: an alias
+// above the maximum is Topic Alias Invalid [MQTT-3.3.2-9]; an empty topic
+// with no alias, or with an alias this connection never mapped, is a
+// Protocol Error (§3.3.4).
+func (c *conn) resolveAlias(p *mqtt.Publish) (string, mqtt.ReasonCode) {
 	if p.TopicAlias == 0 {
-		return p.Topic, p.Topic != ""
+		if p.Topic == "" {
+			return "", mqtt.ProtocolError
+		}
+		return p.Topic, mqtt.Success
 	}
 	if p.TopicAlias > c.b.limits.TopicAliasMaximum {
-		return "", false
+		return "", mqtt.TopicAliasInvalid
 	}
 	if p.Topic != "" {
 		if c.aliases == nil {
 			c.aliases = map[uint16]string{}
 		}
 		c.aliases[p.TopicAlias] = p.Topic
-		return p.Topic, true
+		return p.Topic, mqtt.Success
 	}
-	name, ok := c.aliases[p.TopicAlias]
-	return name, ok
+	if name, ok := c.aliases[p.TopicAlias]; ok {
+		return name, mqtt.Success
+	}
+	return "", mqtt.ProtocolError
 }
 
 // newMessage copies a decoded PUBLISH (whose payload aliases the read
@@ -140,7 +148,18 @@ func (b *Broker) publishWill(c *conn, w *mqtt.Will) {
 		}
 		b.publish(m)
 	}
-	d := w.WillDelayInterval
+	d := time.Duration(w.WillDelayInterval) * time.Second
+	if c.s != nil {
+		// The will goes when the delay passes or the session ends,
+		// whichever comes first [MQTT-3.1.3-9]: a session that ends with
+		// its connection (expiry 0) sends it at once.
+		c.s.mu.Lock()
+		if !c.s.persistent {
+			d = 0
+		}
+		d = min(d, c.s.expiry)
+		c.s.mu.Unlock()
+	}
 	if c.v != mqtt.V5 || d == 0 || c.s == nil {
 		send()
 		return
@@ -150,7 +169,7 @@ func (b *Broker) publishWill(c *conn, w *mqtt.Will) {
 	s := c.s
 	s.mu.Lock()
 	var t *time.Timer
-	t = time.AfterFunc(time.Duration(d)*time.Second, func() {
+	t = time.AfterFunc(d, func() {
 		s.mu.Lock()
 		due := s.willT == t
 		s.willT = nil

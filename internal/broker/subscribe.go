@@ -17,6 +17,10 @@ func (c *conn) onSubscribe(p *mqtt.Subscribe) {
 	var retainedFor []*subscription
 	for i := range p.Subscriptions {
 		sub, isNew, code := c.subscribeOne(&p.Subscriptions[i], p.SubscriptionIdentifier, i)
+		if code == mqtt.ProtocolError {
+			c.kick(mqtt.ProtocolError, "CLIENT_ERROR") // a Protocol Error ends the connection [MQTT-4.13.1-1]
+			return
+		}
 		codes[i] = code
 		if sub != nil && wantsRetained(sub, isNew, p.Subscriptions[i].RetainHandling) {
 			retainedFor = append(retainedFor, sub)
@@ -56,7 +60,7 @@ func (c *conn) subscribeOne(r *mqtt.Subscription, subID uint32, i int) (*subscri
 			return nil, false, mqtt.TopicFilterInvalid
 		}
 		if r.NoLocal {
-			return nil, false, mqtt.TopicFilterInvalid // No Local on a shared subscription [MQTT-3.8.3-4]
+			return nil, false, mqtt.ProtocolError // No Local on a shared subscription [MQTT-3.8.3-4]
 		}
 	}
 	if l.Topic.ValidateFilter(r.Filter) != nil {
