@@ -335,3 +335,49 @@ func TestQoS2(t *testing.T) {
 		t.Fatalf("QoS 2 subscriber got %q (%v)", out, err)
 	}
 }
+
+func TestRevocationByPolicyVersionAndThingDetach(t *testing.T) {
+	f := newFleet(t)
+	f.principal("sensor_a", "SensorPolicy", seedAttrs("loft"))
+	// A new default version that no longer allows iot:Connect cuts the session.
+	s := f.sub("sensor_a", "-i", "sensor_a", "-t", "temperature/home417/loft/sensor_a")
+	f.subscribed(1)
+	narrowed := strings.Replace(devicePolicy, `"Action":"iot:Connect"`, `"Action":"iot:GetThingShadow"`, 1)
+	_, err := f.reg.CreatePolicyVersion(ctx, "SensorPolicy", narrowed, true)
+	must(t, err)
+	t.Logf("new default policy version cut the session in %s", f.cutWithin(0, 10*time.Second))
+	s.wait(t, 10*time.Second)
+	must(t, f.reg.SetDefaultPolicyVersion(ctx, "SensorPolicy", 1))
+
+	// Detaching the thing unresolves the thing variables: iot:Connect on
+	// client/${iot:Connection.Thing.ThingName} no longer matches.
+	s = f.sub("sensor_a", "-i", "sensor_a", "-t", "temperature/home417/loft/sensor_a")
+	f.subscribed(1)
+	must(t, f.reg.DetachThingPrincipal(ctx, "sensor_a", f.cert["sensor_a"].ARN))
+	t.Logf("detaching the thing cut the session in %s", f.cutWithin(0, 10*time.Second))
+	s.wait(t, 10*time.Second)
+}
+
+func TestPolicyNarrowingStopsReceiveOnLiveSubscription(t *testing.T) {
+	f := newFleet(t)
+	f.principal("admin", "Admin", nil)
+	f.principal("dash", "Admin", nil)
+	got := f.sub("dash", "-i", "dash", "-t", "alerts/#", "-C", "2", "-W", "6")
+	f.subscribed(1)
+	must(t, f.pub("admin", "-i", "p", "-q", "1", "-t", "alerts/a", "-m", "before"))
+	// The dashboard keeps Connect and Subscribe but loses Receive on alerts/b.
+	narrowed := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:*","Resource":"*"},
+ {"Effect":"Deny","Action":"iot:Receive","Resource":"` + arn("topic", "alerts/b") + `"}]}`
+	_, err := f.reg.CreatePolicy(ctx, "Narrow", narrowed, nil)
+	must(t, err)
+	must(t, f.reg.AttachPolicy(ctx, "Narrow", f.cert["dash"].ARN))
+	deadline := time.Now().Add(5 * time.Second)
+	for f.srv.Server.Broker().Stats().ReceiveDenied.Load() == 0 && time.Now().Before(deadline) {
+		must(t, f.pub("admin", "-i", "p", "-q", "1", "-t", "alerts/b", "-m", "denied"))
+	}
+	must(t, f.pub("admin", "-i", "p", "-q", "1", "-t", "alerts/a", "-m", "after"))
+	out, _ := got.wait(t, 15*time.Second)
+	if strings.Contains(out, "denied") || !strings.Contains(out, "alerts/a before") || !strings.Contains(out, "alerts/a after") {
+		t.Fatalf("live subscription after explicit Deny on Receive: %q", out)
+	}
+}
