@@ -74,6 +74,7 @@ type Broker struct {
 	conns    map[*conn]struct{}    // live connections; mu held
 	retained map[string]*message   // by topic; mu held
 	versions map[string]int64      // presence event version per client id; mu held
+	routes   []route               // reserved topics served by services; mu held
 	lns      map[net.Listener]bool // mu held
 	closed   bool                  // mu held
 

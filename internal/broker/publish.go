@@ -45,6 +45,11 @@ func (c *conn) onPublish(p *mqtt.Publish) bool {
 		c.send(&mqtt.Pubrec{PacketID: p.PacketID}) // a resent QoS 2 PUBLISH is not delivered again [MQTT-4.3.3-9]
 		return true
 	}
+	if h := c.b.handler(name); h != nil {
+		c.serveReserved(h, name, p.Payload) // a service request: not fanned out
+		c.ackPublish(p)
+		return true
+	}
 	m := newMessage(name, p, c.s)
 	if p.Retain {
 		c.b.retain(m)
@@ -52,13 +57,18 @@ func (c *conn) onPublish(p *mqtt.Publish) bool {
 	if _, _, basicIngest := topic.BasicIngest(name); !basicIngest {
 		c.b.publish(m) // $aws/rules/ messages go to the rules engine only, never to subscribers
 	}
+	c.ackPublish(p)
+	return true
+}
+
+// ackPublish acknowledges an accepted PUBLISH.
+func (c *conn) ackPublish(p *mqtt.Publish) {
 	switch p.QoS {
 	case 1:
 		c.send(&mqtt.Puback{PacketID: p.PacketID}) // [MQTT-4.3.2-2]
 	case 2:
 		c.send(&mqtt.Pubrec{PacketID: p.PacketID}) // [MQTT-4.3.3-8]
 	}
-	return true
 }
 
 // refusePublish answers a PUBLISH that is not allowed. AWS IoT disconnects

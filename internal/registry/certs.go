@@ -64,6 +64,18 @@ func (s *Service) CreateCertificateFromCsr(ctx context.Context, csrPEM string, s
 	return s.issue(ctx, &pki.IssueRequest{CSR: []byte(csrPEM)}, activeStatus(setAsActive))
 }
 
+// CreateProvisioningCertificate issues a certificate for fleet
+// provisioning's MQTT API: with a fresh key pair, or for csrPEM when given.
+// It starts PENDING_ACTIVATION; RegisterThing activates it (AWS fleet
+// provisioning).
+func (s *Service) CreateProvisioningCertificate(ctx context.Context, csrPEM string) (IssuedCertificate, error) {
+	req := &pki.IssueRequest{}
+	if csrPEM != "" {
+		req.CSR = []byte(csrPEM)
+	}
+	return s.issue(ctx, req, StatusPendingActivation)
+}
+
 func (s *Service) issue(ctx context.Context, req *pki.IssueRequest, status string) (IssuedCertificate, error) {
 	req.Now = s.clock()
 	resp, err := s.issuer.Issue(ctx, req)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/roost-iot/roost/internal/broker"
 	"github.com/roost-iot/roost/internal/mqtt"
+	"github.com/roost-iot/roost/internal/provisioning"
 	"github.com/roost-iot/roost/internal/sigv4"
 )
 
@@ -46,6 +47,9 @@ func (s *Server) startGateway() error {
 		Store:              s.db,
 	})
 	s.reg.Watch(s.broker.Changed)
+	if err := s.startProvisioning(); err != nil {
+		return err
+	}
 	go s.broker.Serve(ln)
 	hl, err := tls.Listen("tcp", s.cfg.HTTPSAddr, broker.HTTPSTLSConfig(cert, trust))
 	if err != nil {
@@ -89,4 +93,30 @@ func (s *Server) registeredCert(certID string) bool {
 	defer cancel()
 	_, err := s.reg.DescribeCertificate(ctx, certID)
 	return err == nil
+}
+
+// startProvisioning serves the fleet provisioning MQTT API on its reserved
+// topics and reaps certificates never registered.
+func (s *Server) startProvisioning() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	svc, err := provisioning.New(ctx, s.reg, s.db, s.log.With("component", "provisioning"))
+	if err != nil {
+		cancel()
+		return err
+	}
+	s.stopReaper = cancel
+	route := provisioningRoute{svc}
+	s.broker.Handle("$aws/certificates/create/+", route)
+	s.broker.Handle("$aws/certificates/create-from-csr/+", route)
+	go svc.RunReaper(ctx, 5*time.Minute)
+	return nil
+}
+
+// provisioningRoute adapts the provisioning service to a reserved-topic
+// handler of the gateway.
+type provisioningRoute struct{ svc *provisioning.Service }
+
+func (p provisioningRoute) HandlePublish(ctx context.Context, r broker.Request) {
+	topic, payload := p.svc.Serve(ctx, r.Topic, r.Payload)
+	r.Reply(topic, payload)
 }

@@ -51,7 +51,9 @@ type Server struct {
 	devLn    net.Listener
 	httpsSrv *http.Server
 	broker   *broker.Broker
-	done     chan error
+
+	stopReaper context.CancelFunc
+	done       chan error
 }
 
 // Open prepares the data directory and the services without listening.
@@ -159,6 +161,9 @@ func (s *Server) Wait() error {
 // Close stops the listeners, then the services, then the store.
 func (s *Server) Close() error {
 	var errs []error
+	if s.stopReaper != nil {
+		s.stopReaper()
+	}
 	if s.httpsSrv != nil {
 		errs = append(errs, s.httpsSrv.Close())
 	}
