@@ -28,7 +28,7 @@ func claimClient(t *testing.T, f *fleet, name, clientID string) (paho.Client, ch
 	roots.AppendCertsFromPEM(caPEM)
 	cert, err := tls.LoadX509KeyPair(filepath.Join(f.dir, name+".pem"), filepath.Join(f.dir, name+".key"))
 	must(t, err)
-	opts := paho.NewClientOptions().AddBroker("ssl://localhost:"+f.port).SetClientID(clientID).
+	opts := paho.NewClientOptions().AddBroker("ssl://localhost:" + f.port).SetClientID(clientID).
 		SetTLSConfig(&tls.Config{RootCAs: roots, Certificates: []tls.Certificate{cert}}).
 		SetAutoReconnect(false).SetConnectTimeout(5 * time.Second)
 	c := paho.NewClient(opts)
