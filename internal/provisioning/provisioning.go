@@ -25,6 +25,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fxamacker/cbor/v2"
+
 	"github.com/roost-iot/roost/internal/registry"
 	"github.com/roost-iot/roost/internal/store"
 )
@@ -72,9 +74,9 @@ func tokenKey(ctx context.Context, st store.Store) ([]byte, error) {
 
 // Rejection is the /rejected payload of the provisioning API.
 type Rejection struct {
-	StatusCode   int    `json:"statusCode"`
-	ErrorCode    string `json:"errorCode"`
-	ErrorMessage string `json:"errorMessage"`
+	StatusCode   int    `json:"statusCode" cbor:"statusCode"`
+	ErrorCode    string `json:"errorCode" cbor:"errorCode"`
+	ErrorMessage string `json:"errorMessage" cbor:"errorMessage"`
 }
 
 func (r *Rejection) Error() string { return r.ErrorCode + ": " + r.ErrorMessage }
@@ -84,53 +86,75 @@ func reject(status int, code, format string, a ...any) *Rejection {
 }
 
 // Serve answers one request published to a provisioning topic: the reply
-// topic (…/accepted or …/rejected) and its payload.
+// topic (…/accepted or …/rejected) and its payload, in the request's
+// format (json or cbor: same keys, CBOR map encoding).
 func (s *Service) Serve(ctx context.Context, topic string, payload []byte) (string, []byte) {
-	out, err := s.route(ctx, topic, payload)
+	base, format := cutFormat(topic)
+	out, err := s.route(ctx, base, format, payload)
 	if err != nil {
 		var rej *Rejection
 		if !errors.As(err, &rej) {
 			s.log.Error("provisioning request failed", "topic", topic, "err", err)
 			rej = reject(500, "InternalFailure", "An internal error occurred")
 		}
-		b, _ := json.Marshal(rej)
-		return topic + "/rejected", b
+		return topic + "/rejected", encode(format, rej)
 	}
-	b, _ := json.Marshal(out)
-	return topic + "/accepted", b
+	return topic + "/accepted", encode(format, out)
 }
 
-func (s *Service) route(ctx context.Context, topic string, payload []byte) (any, error) {
-	base, format, ok := cutFormat(topic)
-	if !ok {
-		return nil, reject(400, "InvalidPayloadFormat", "The payload format must be json")
+func encode(format string, v any) []byte {
+	if format == "cbor" {
+		b, _ := cbor.Marshal(v)
+		return b
 	}
-	_ = format
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// decode reads a request payload; an empty payload is an empty request.
+func decode(format string, payload []byte, v any) error {
+	if len(payload) == 0 {
+		return nil
+	}
+	var err error
+	if format == "cbor" {
+		err = cbor.Unmarshal(payload, v)
+	} else {
+		err = json.Unmarshal(payload, v)
+	}
+	if err != nil {
+		return reject(400, "InvalidPayload", "The request payload is not valid %s", strings.ToUpper(format))
+	}
+	return nil
+}
+
+func (s *Service) route(ctx context.Context, base, format string, payload []byte) (any, error) {
+	if format != "json" && format != "cbor" {
+		return nil, reject(400, "InvalidPayloadFormat", "The payload format must be json or cbor")
+	}
 	switch base {
 	case "$aws/certificates/create":
 		return s.createKeysAndCertificate(ctx)
 	case "$aws/certificates/create-from-csr":
-		return s.createCertificateFromCsr(ctx, payload)
+		return s.createCertificateFromCsr(ctx, format, payload)
 	}
-	return nil, reject(404, "ResourceNotFound", "No provisioning API at %s", topic)
+	return nil, reject(404, "ResourceNotFound", "No provisioning API at %s/%s", base, format)
 }
 
-// cutFormat splits ".../json" into the request base and the format. Only
-// json is served for now; cbor is refused with a clear error.
-func cutFormat(topic string) (base, format string, ok bool) {
+// cutFormat splits ".../json" into the request base and the format.
+func cutFormat(topic string) (base, format string) {
 	i := strings.LastIndexByte(topic, '/')
 	if i < 0 {
-		return "", "", false
+		return topic, ""
 	}
-	base, format = topic[:i], topic[i+1:]
-	return base, format, format == "json"
+	return topic[:i], topic[i+1:]
 }
 
 type keysAndCertificate struct {
-	CertificateID             string `json:"certificateId"`
-	CertificatePem            string `json:"certificatePem"`
-	PrivateKey                string `json:"privateKey,omitempty"` // lowercase here, unlike REST's keyPair.PrivateKey
-	CertificateOwnershipToken string `json:"certificateOwnershipToken"`
+	CertificateID             string `json:"certificateId" cbor:"certificateId"`
+	CertificatePem            string `json:"certificatePem" cbor:"certificatePem"`
+	PrivateKey                string `json:"privateKey,omitempty" cbor:"privateKey,omitempty"` // lowercase here, unlike REST's keyPair.PrivateKey
+	CertificateOwnershipToken string `json:"certificateOwnershipToken" cbor:"certificateOwnershipToken"`
 }
 
 func (s *Service) createKeysAndCertificate(ctx context.Context) (any, error) {
@@ -142,12 +166,12 @@ func (s *Service) createKeysAndCertificate(ctx context.Context) (any, error) {
 		CertificateOwnershipToken: s.token(c.ID)}, nil
 }
 
-func (s *Service) createCertificateFromCsr(ctx context.Context, payload []byte) (any, error) {
+func (s *Service) createCertificateFromCsr(ctx context.Context, format string, payload []byte) (any, error) {
 	var in struct {
-		CSR string `json:"certificateSigningRequest"`
+		CSR string `json:"certificateSigningRequest" cbor:"certificateSigningRequest"`
 	}
-	if err := json.Unmarshal(payload, &in); err != nil {
-		return nil, reject(400, "InvalidPayload", "The request payload is not valid JSON")
+	if err := decode(format, payload, &in); err != nil {
+		return nil, err
 	}
 	if in.CSR == "" {
 		return nil, reject(400, "InvalidCertificateSigningRequest", "certificateSigningRequest is required")

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fxamacker/cbor/v2"
+
 	"github.com/roost-iot/roost/internal/pki"
 	"github.com/roost-iot/roost/internal/registry"
 	"github.com/roost-iot/roost/internal/store/sqlite"
@@ -76,11 +78,24 @@ func TestReapDeletesOnlyExpiredUnregistered(t *testing.T) {
 	}
 }
 
-func TestServeRejectsCBORAndUnknown(t *testing.T) {
+func TestServeFormats(t *testing.T) {
 	svc, _ := newService(t)
-	for _, topic := range []string{"$aws/certificates/create/cbor", "$aws/certificates/nope/json"} {
+	for _, topic := range []string{"$aws/certificates/create/xml", "$aws/certificates/nope/json"} {
 		if reply, _ := svc.Serve(ctx, topic, nil); reply != topic+"/rejected" {
 			t.Errorf("%s answered on %s", topic, reply)
 		}
+	}
+	// CBOR: same keys, CBOR map encoding.
+	reply, payload := svc.Serve(ctx, "$aws/certificates/create/cbor", nil)
+	var got map[string]string
+	if reply != "$aws/certificates/create/cbor/accepted" || cbor.Unmarshal(payload, &got) != nil ||
+		got["certificateId"] == "" || got["privateKey"] == "" || got["certificateOwnershipToken"] == "" {
+		t.Fatalf("cbor: %s %v", reply, got)
+	}
+	req, _ := cbor.Marshal(map[string]string{"certificateSigningRequest": "nope"})
+	reply, payload = svc.Serve(ctx, "$aws/certificates/create-from-csr/cbor", req)
+	var rej Rejection
+	if reply != "$aws/certificates/create-from-csr/cbor/rejected" || cbor.Unmarshal(payload, &rej) != nil || rej.StatusCode != 400 {
+		t.Fatalf("cbor rejection: %s %+v", reply, rej)
 	}
 }
