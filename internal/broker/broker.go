@@ -196,8 +196,27 @@ func (b *Broker) Close() error {
 			break
 		}
 	}
+	b.stopTimers()
 	b.persist.stop()
 	return nil
+}
+
+// stopTimers stops every session's expiry and delayed-will timer: after
+// Close nothing may fire into the closed store.
+func (b *Broker) stopTimers() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range b.sessions {
+		s.mu.Lock()
+		if s.expireT != nil {
+			s.expireT.Stop()
+		}
+		if s.willT != nil {
+			s.willT.Stop()
+			s.willT = nil
+		}
+		s.mu.Unlock()
+	}
 }
 
 // handle runs one connection from TLS handshake to close.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roost-iot/roost/internal/mqtt"
@@ -36,6 +37,9 @@ type persister struct {
 	ops chan persistOp
 	log func(msg string, args ...any)
 	end chan struct{}
+
+	mu      sync.RWMutex // held for reading while sending on ops
+	stopped bool         // mu held
 }
 
 func newPersister(st store.Store, log func(string, ...any)) *persister {
@@ -47,9 +51,21 @@ func newPersister(st store.Store, log func(string, ...any)) *persister {
 // do queues a write; it blocks only when 4096 writes are already waiting,
 // which slows publishers down rather than losing data.
 func (p *persister) do(fn func(ctx context.Context, tx store.Tx) error) {
-	if p != nil {
-		p.ops <- persistOp{apply: fn}
+	p.send(persistOp{apply: fn})
+}
+
+// send queues an op; after stop (the store is closing) it drops it.
+func (p *persister) send(op persistOp) bool {
+	if p == nil {
+		return false
 	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.stopped {
+		return false
+	}
+	p.ops <- op
+	return true
 }
 
 // flush waits until every write queued before it is applied.
@@ -58,8 +74,9 @@ func (p *persister) flush() {
 		return
 	}
 	done := make(chan struct{})
-	p.ops <- persistOp{done: done}
-	<-done
+	if p.send(persistOp{done: done}) {
+		<-done
+	}
 }
 
 // stop applies what is queued and ends the goroutine.
@@ -67,7 +84,14 @@ func (p *persister) stop() {
 	if p == nil {
 		return
 	}
+	p.mu.Lock()
+	if p.stopped {
+		p.mu.Unlock()
+		return
+	}
+	p.stopped = true
 	close(p.ops)
+	p.mu.Unlock()
 	<-p.end
 }
 
