@@ -216,6 +216,10 @@ func (b *Broker) detach(c *conn) {
 	mine := s.conn == c
 	if mine {
 		s.conn = nil
+		if s.space != nil { // publishers waiting for room: stop waiting
+			close(s.space)
+			s.space = nil
+		}
 	}
 	persistent, expiry := s.persistent, s.expiry
 	s.mu.Unlock()

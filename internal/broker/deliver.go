@@ -19,12 +19,57 @@ func (s *session) window(c *conn, l Limits) int {
 	return int(min(c.recvMax, l.MaxInflight))
 }
 
+// backPressure bounds how long a publisher waits for room in a connected
+// subscriber's full QoS 1 queue before the delivery is dropped (counted).
+// Waiting slows the publisher's read loop, and so its socket: QoS 1 is not
+// lost to a subscriber that is slower than its publishers but alive.
+const backPressure = 5 * time.Second
+
 // deliver sends d now, or queues it: QoS 1 beyond the in-flight window or
-// while a persistent session is offline (AWS stores QoS 1 only). A full
-// queue drops the message and counts it.
+// while a persistent session is offline (AWS stores QoS 1 only). A QoS 1
+// delivery to a connected session whose queue is full waits for room
+// (back-pressure); otherwise a full queue drops the message and counts it.
 func (s *session) deliver(b *Broker, d delivery) {
+	deadline := time.Time{}
+	for {
+		wait := s.tryDeliver(b, d)
+		if wait == nil {
+			return
+		}
+		if deadline.IsZero() {
+			deadline = time.Now().Add(backPressure)
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			b.stats.Dropped.Add(1)
+			return
+		}
+		t := time.NewTimer(left)
+		select {
+		case <-wait:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// tryDeliver delivers or queues d, or returns a channel to wait on when a
+// QoS 1 delivery meets a connected session's full queue.
+func (s *session) tryDeliver(b *Broker, d delivery) <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.conn != nil && d.qos > 0 && len(s.queue) >= b.limits.MaxQueued && !d.noWait && d.m.from != s {
+		if s.space == nil {
+			s.space = make(chan struct{})
+		}
+		return s.space
+	}
+	s.deliverLocked(b, d)
+	return nil
+}
+
+// deliverLocked is deliver with mu held and room in the queue.
+func (s *session) deliverLocked(b *Broker, d delivery) {
 	c := s.conn
 	if c == nil {
 		if s.persistent && d.qos == 1 {
@@ -81,6 +126,10 @@ func (s *session) drain(b *Broker, c *conn) {
 	}
 	if len(s.queue) == 0 {
 		s.queue = nil
+	}
+	if s.space != nil && len(s.queue) < b.limits.MaxQueued {
+		close(s.space) // wake publishers waiting for room
+		s.space = nil
 	}
 }
 

@@ -81,5 +81,5 @@ func (c *conn) reply(name string, payload []byte) {
 		return
 	}
 	m := &message{topic: name, payload: payload, qos: min(qos, mqtt.QoS1), at: time.Now()}
-	s.deliver(c.b, delivery{m: m, qos: m.qos})
+	s.deliver(c.b, delivery{m: m, qos: m.qos, noWait: true})
 }

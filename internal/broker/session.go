@@ -59,6 +59,10 @@ type delivery struct {
 	retain bool
 	subIDs []uint32
 	stored *stored // its row in the store's session queue, if written
+	// noWait makes a full queue drop rather than wait: set when the
+	// delivering goroutine is the receiving session's own read loop, which
+	// is the one that would free the room.
+	noWait bool
 	// released is set once a QoS 2 delivery's PUBREC came and PUBREL went:
 	// redelivery then resends PUBREL, not the PUBLISH [MQTT-4.4.0-1].
 	released bool
@@ -80,6 +84,7 @@ type session struct {
 	nextID     uint16                   // mu held
 	expireT    *time.Timer              // mu held
 	willT      *time.Timer              // a delayed will waiting to be sent; mu held
+	space      chan struct{}            // closed when the queue drains; publishers waiting on a full queue; mu held
 	// qos2In holds the ids of QoS 2 PUBLISHes received and answered with
 	// PUBREC but not yet released by PUBREL, so a resent PUBLISH is not
 	// delivered twice [MQTT-4.3.3-9]. mu held.

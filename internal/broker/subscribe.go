@@ -146,7 +146,7 @@ func (b *Broker) sendRetained(sub *subscription) {
 	for _, m := range ms {
 		// Retained messages keep their retain flag when sent at subscribe
 		// time [MQTT-3.3.1-8].
-		sub.s.deliver(b, delivery{m: m, qos: min(m.qos, sub.qos), retain: true})
+		sub.s.deliver(b, delivery{m: m, qos: min(m.qos, sub.qos), retain: true, noWait: true})
 	}
 }
 
