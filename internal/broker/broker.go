@@ -231,7 +231,7 @@ func (b *Broker) handle(tc *tls.Conn) {
 		return
 	}
 	c := newConn(b, tc, PeerIdentity(tc))
-	c.run()
+	c.start()
 }
 
 // ServeDev accepts plain MQTT on ln for local development: no TLS, no

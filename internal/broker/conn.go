@@ -53,30 +53,54 @@ type conn struct {
 // newConn wraps a connection whose peer is already authenticated (client
 // certificate or SigV4); the client id is added at CONNECT.
 func newConn(b *Broker, nc net.Conn, peer Identity) *conn {
-	return &conn{b: b, nc: nc, id: peer, br: bufio.NewReaderSize(nc, 4096), recvMax: 65535}
+	return &conn{b: b, nc: nc, id: peer, br: bufio.NewReaderSize(nc, readBuffer), recvMax: 65535}
 }
+
+// readBuffer is small on purpose: an idle connection holds it for its whole
+// life. Telemetry PUBLISHes fit; a larger packet is read into a slice of its
+// own (mqtt.ReadFrame), and tls.Conn buffers a whole record beneath anyway.
+const readBuffer = 512
 
 // maxPendingBytes bounds what may wait for a slow client before QoS 0
 // deliveries to it are dropped (counted in Stats.Dropped).
 const maxPendingBytes = 1 << 20
 
-// run reads CONNECT, then packets until the connection ends.
+// start reads CONNECT, then leaves the read loop to a new goroutine and
+// returns: the goroutine that did the TLS handshake has a stack grown by
+// the crypto, which an idle connection should not keep.
+func (c *conn) start() {
+	if !c.open() {
+		c.finish()
+		return
+	}
+	go func() {
+		defer c.finish()
+		c.readLoop()
+	}()
+}
+
+// run is start for callers that must block until the connection ends
+// (an HTTP handler serving a WebSocket).
 func (c *conn) run() {
 	defer c.finish()
+	if c.open() {
+		c.readLoop()
+	}
+}
+
+// open reads and answers CONNECT; false ends the connection.
+func (c *conn) open() bool {
 	c.nc.SetReadDeadline(time.Now().Add(c.b.limits.ConnectTimeout))
 	p, err := mqtt.ReadPacket(c.br, 0, c.b.limits.maxPacket())
 	if err != nil {
 		c.refuseConnect(err)
-		return
+		return false
 	}
 	cp, ok := p.(*mqtt.Connect)
 	if !ok {
-		return // the first packet must be CONNECT [MQTT-3.1.0-1]
+		return false // the first packet must be CONNECT [MQTT-3.1.0-1]
 	}
-	if !c.connect(cp) {
-		return
-	}
-	c.readLoop()
+	return c.connect(cp)
 }
 
 // refuseConnect answers a CONNECT the codec rejected.
