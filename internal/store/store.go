@@ -49,6 +49,7 @@ type Tx interface {
 	Meta() Meta
 	Retained() Retained
 	Sessions() Sessions
+	Shadows() Shadows
 }
 
 // Page asks for at most Limit items after the opaque cursor After ("" for the
@@ -299,4 +300,44 @@ type Sessions interface {
 	Enqueue(ctx context.Context, m QueuedMessage) (int64, error)
 	Dequeue(ctx context.Context, clientID string, seq int64) error // missing is not an error
 	Queued(ctx context.Context, clientID string) ([]QueuedMessage, error)
+}
+
+// Shadow is one device shadow of a thing: its classic shadow (Name "") or
+// a named one. State and Metadata are JSON objects that the shadow service
+// owns and the store keeps as opaque bytes.
+//
+// A deleted shadow stays as a tombstone (Deleted, with State and Metadata
+// nil) that keeps its Version, so that a shadow written again under the
+// same name continues from that version, as in AWS.
+type Shadow struct {
+	ThingName string
+	Name      string
+	State     []byte
+	Metadata  []byte
+	Version   int64
+	Deleted   bool
+	UpdatedAt time.Time
+}
+
+// Shadows is the shadow aggregate, keyed by (thing name, shadow name).
+// Checking a shadow's version before writing it is the caller's job, in
+// the same transaction.
+type Shadows interface {
+	// Get returns the shadow, a tombstone included (Deleted);
+	// ErrNotFound when none was ever written.
+	Get(ctx context.Context, thing, name string) (Shadow, error)
+	// Put inserts or replaces the shadow; a tombstone comes back to life.
+	Put(ctx context.Context, s Shadow) error
+	// Delete turns the shadow into a tombstone that keeps its version;
+	// ErrNotFound when there is no live shadow.
+	Delete(ctx context.Context, thing, name string, at time.Time) error
+	// ListNames lists the names of the thing's live named shadows (never
+	// the classic one), ordered by name.
+	ListNames(ctx context.Context, thing string, p Page) ([]string, string, error)
+	// DeleteAllForThing removes every shadow of the thing, tombstones
+	// included, and returns how many live shadows it removed.
+	DeleteAllForThing(ctx context.Context, thing string) (int, error)
+	// PurgeDeleted removes the tombstones deleted before the given time
+	// and returns how many it removed.
+	PurgeDeleted(ctx context.Context, before time.Time) (int, error)
 }
