@@ -9,6 +9,7 @@ import (
 
 	"github.com/roost-iot/roost/internal/broker"
 	"github.com/roost-iot/roost/internal/mqtt"
+	"github.com/roost-iot/roost/internal/shadow"
 )
 
 // The iot-data operations of the device gateway (botocore iot-data
@@ -22,6 +23,10 @@ func (s *Server) routeData() {
 		{"POST /topics/{topic}", s.publish},
 		{"GET /retainedMessage/{topic}", s.getRetainedMessage},
 		{"GET /retainedMessage", s.listRetainedMessages},
+		{"GET /things/{thingName}/shadow", s.getThingShadow},
+		{"POST /things/{thingName}/shadow", s.updateThingShadow},
+		{"DELETE /things/{thingName}/shadow", s.deleteThingShadow},
+		{"GET /api/things/shadow/ListNamedShadowsForThing/{thingName}", s.listNamedShadows},
 		{"/", notFoundRoute},
 	} {
 		s.handle(s.data, r.pattern, r.h)
@@ -164,4 +169,64 @@ func (s *Server) listRetainedMessages(c *call) (any, error) {
 		out["nextToken"] = base64.RawURLEncoding.EncodeToString([]byte(last))
 	}
 	return out, nil
+}
+
+// Shadows through iot-data: the raw documents are the response bodies.
+
+// rawJSON is a response body written as is.
+type rawJSON []byte
+
+func (s *Server) shadowCall(c *call, fn func(gw *broker.Broker) ([]byte, error)) (any, error) {
+	gw, err := s.gateway()
+	if err != nil {
+		return nil, err
+	}
+	if gw.Shadows() == nil {
+		return nil, &Error{Code: "ServiceUnavailableException", Status: http.StatusServiceUnavailable, Message: "Shadows are not served"}
+	}
+	doc, err := fn(gw)
+	var se *shadow.Error
+	if errors.As(err, &se) {
+		return nil, &Error{Code: shadowExceptions[se.Code], Status: se.Code, Message: se.Message}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rawJSON(doc), nil
+}
+
+// shadowExceptions are the iot-data model's exceptions by HTTP status.
+var shadowExceptions = map[int]string{
+	400: "InvalidRequestException", 401: "UnauthorizedException", 403: "ForbiddenException",
+	404: "ResourceNotFoundException", 405: "MethodNotAllowedException", 409: "ConflictException",
+	413: "RequestEntityTooLargeException", 415: "UnsupportedDocumentEncodingException",
+	429: "ThrottlingException", 500: "InternalFailureException", 503: "ServiceUnavailableException",
+}
+
+func (s *Server) getThingShadow(c *call) (any, error) {
+	return s.shadowCall(c, func(gw *broker.Broker) ([]byte, error) {
+		return gw.Shadows().Get(c.ctx, c.path("thingName"), c.query("name"), "")
+	})
+}
+
+func (s *Server) updateThingShadow(c *call) (any, error) {
+	return s.shadowCall(c, func(gw *broker.Broker) ([]byte, error) {
+		return gw.ShadowUpdate(c.ctx, c.path("thingName"), c.query("name"), c.body)
+	})
+}
+
+func (s *Server) deleteThingShadow(c *call) (any, error) {
+	return s.shadowCall(c, func(gw *broker.Broker) ([]byte, error) {
+		return gw.ShadowDelete(c.ctx, c.path("thingName"), c.query("name"), "")
+	})
+}
+
+func (s *Server) listNamedShadows(c *call) (any, error) {
+	size, err := c.queryInt("pageSize")
+	if err != nil {
+		return nil, err
+	}
+	return s.shadowCall(c, func(gw *broker.Broker) ([]byte, error) {
+		return gw.Shadows().ListNamedShadows(c.ctx, c.path("thingName"), size, c.query("nextToken"))
+	})
 }

@@ -113,6 +113,10 @@ func (c *call) queryInt64Ptr(name string) (*int64, error) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
+	if raw, ok := v.(rawJSON); ok {
+		w.Write(raw)
+		return
+	}
 	if v == nil {
 		w.Write([]byte("{}"))
 		return

@@ -12,6 +12,7 @@ import (
 
 	"github.com/roost-iot/roost/internal/mqtt"
 	"github.com/roost-iot/roost/internal/registry"
+	"github.com/roost-iot/roost/internal/shadow"
 	"github.com/roost-iot/roost/internal/store"
 	"github.com/roost-iot/roost/internal/topic"
 )
@@ -75,6 +76,7 @@ type Broker struct {
 	retained map[string]*message   // by topic; mu held
 	versions map[string]int64      // presence event version per client id; mu held
 	routes   []route               // reserved topics served by services; mu held
+	shadows  *shadow.Service       // device shadows, nil when not served; mu held
 	lns      map[net.Listener]bool // mu held
 	closed   bool                  // mu held
 

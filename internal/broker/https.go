@@ -46,6 +46,9 @@ func HTTPSTLSConfig(server tls.Certificate, trust Trust) *tls.Config {
 func (b *Broker) HTTPSHandler(p Presigner) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /topics/{topic...}", b.httpsPublish)
+	for _, m := range []string{"GET", "POST", "DELETE"} {
+		mux.HandleFunc(m+" /things/{thing}/shadow", b.httpsShadow)
+	}
 	if p != nil {
 		mux.Handle("GET /mqtt", b.WebSocketHandler(p))
 	}
@@ -87,7 +90,7 @@ func (b *Broker) httpsPublish(w http.ResponseWriter, r *http.Request) {
 		httpsReply(w, http.StatusForbidden, "Forbidden")
 		return
 	}
-	payload, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(b.limits.MaxPayload)))
+	payload, err := readAll(r, b.limits.MaxPayload)
 	if err != nil {
 		httpsReply(w, http.StatusRequestEntityTooLarge, "The payload exceeds the maximum size allowed")
 		return
@@ -124,4 +127,13 @@ func (b *Broker) httpsGrant(w http.ResponseWriter, r *http.Request) (*Grant, boo
 		return nil, false
 	}
 	return g, true
+}
+
+// readAll reads a request body of at most max bytes.
+func readAll(r *http.Request, max int) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, int64(max)+1))
+	if err == nil && len(b) > max {
+		err = errors.New("request body too large")
+	}
+	return b, err
 }

@@ -195,6 +195,9 @@ func (s *Service) DeleteThing(ctx context.Context, name string, expectedVersion 
 		if _, err := tx.Links().RemoveAll(ctx, store.GroupThing, name, false); err != nil {
 			return err
 		}
+		if _, err := tx.Shadows().DeleteAllForThing(ctx, name); err != nil { // deleting a thing deletes its shadows
+			return err
+		}
 		return tx.Things().Delete(ctx, name)
 	})
 	return s.notify(err, Change{Thing: name})
