@@ -2,13 +2,17 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test unit e2e bench fuzz lint build
+.PHONY: test deps unit e2e bench fuzz lint build
 
 build:
 	$(GO) build -o roost ./cmd/roost
 
-## test: lint, unit and end-to-end tests (Go SDK), then the AWS CLI + boto3 e2e script.
-test: lint unit e2e
+## test: install missing test clients, lint, unit and end-to-end tests, then the AWS CLI + boto3 e2e script.
+test: deps lint unit e2e
+
+## deps: the real clients the tests drive (apt: mosquitto-clients, awscli, boto3, paho, curl; npm: the AWS IoT Device SDK v2).
+deps:
+	./scripts/deps.sh
 
 unit:
 	$(GO) test -race -count=1 $(PKGS)
