@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# bench/run.sh: Roost's device gateway against Mosquitto and mochi-mqtt, over
+# mutual TLS, on loopback, in one run. It installs and starts each broker in
+# turn, drives it with the same `roost bench` scenarios, stops it, and prints
+# a markdown table side by side (also in bench/results/<run>/summary.md).
+#
+# Everything it starts it stops (on exit, on Ctrl-C, and when RUN_TIMEOUT
+# passes). Every address is on loopback. Parameters are environment
+# variables (defaults below); the default run takes about 6-8 minutes on 2 cores.
+#
+#   bench/run.sh                                   # everything
+#   BROKERS=roost SCENARIOS=fanin bench/run.sh     # one broker, one scenario
+#   IDLE_CONNS=19000 IDLE_PROCS=2 SCENARIOS=idle bench/run.sh   # 19k idle connections
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$HERE")
+
+BROKERS=${BROKERS:-"roost mosquitto mochi"}      # which brokers, in this order
+SCENARIOS=${SCENARIOS:-"idle fanin latency connect"}
+PUBLISHERS=${PUBLISHERS:-100}                    # fan-in: publishers -> 1 wildcard subscriber
+PAYLOAD=${PAYLOAD:-100}                          # bytes
+FANIN_DURATION=${FANIN_DURATION:-10s}
+WINDOW=${WINDOW:-100}                            # QoS 1 PUBLISHes in flight per publisher
+FANIN_QOS=${FANIN_QOS:-"0 1"}
+FANIN_RATE=${FANIN_RATE:-0}                      # total msgs/s offered; 0 = as fast as the broker takes them
+LAT_RATE=${LAT_RATE:-100}                        # latency: total msgs/s
+LAT_PUBLISHERS=${LAT_PUBLISHERS:-10}
+LAT_QOS=${LAT_QOS:-1}
+LAT_DURATION=${LAT_DURATION:-20s}
+IDLE_CONNS=${IDLE_CONNS:-"2000 10000"}           # one fresh broker per size
+IDLE_PROCS=${IDLE_PROCS:-1}                      # generator processes holding them (20,000 files each at most)
+IDLE_SETTLE=${IDLE_SETTLE:-5s}                   # wait before reading the broker's RSS
+CONNECTORS=${CONNECTORS:-8}
+CONNECT_DURATION=${CONNECT_DURATION:-10s}
+SOURCES=${SOURCES:-127.0.0.2-127.0.0.17}         # client source addresses, in turn
+TLS_VERSION=${TLS_VERSION:-1.3}
+ROOST_PORT=${ROOST_PORT:-18883}
+MOSQUITTO_PORT=${MOSQUITTO_PORT:-18884}
+MOCHI_PORT=${MOCHI_PORT:-18885}
+ROOST_API_PORT=${ROOST_API_PORT:-18440}
+RUN_TIMEOUT=${RUN_TIMEOUT:-1200}                 # seconds; the whole run is stopped after this
+STEP_TIMEOUT=${STEP_TIMEOUT:-180}                # seconds; one `roost bench` invocation
+OUT=${OUT:-$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)}
+
+mkdir -p "$OUT/bin" "$OUT/pki" "$OUT/logs"
+RESULTS=$OUT/results.jsonl
+: >"$RESULTS"
+log() { printf '== %s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------- cleanup
+PIDS=()
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	PIDS=()
+}
+WATCHDOG=
+on_exit() {
+	cleanup
+	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null || true
+}
+trap on_exit EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+(
+	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+	sleep "$RUN_TIMEOUT" &
+	sp=$!
+	wait "$sp" && echo "bench/run.sh: RUN_TIMEOUT ($RUN_TIMEOUT s) reached, stopping" >&2 && kill -TERM $$
+) &
+WATCHDOG=$!
+
+forget() { # forget a stopped pid
+	local keep=() p
+	for p in "${PIDS[@]}"; do [ "$p" != "$1" ] && keep+=("$p"); done
+	PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+# ------------------------------------------------------------ the peers
+need() { command -v "$1" >/dev/null 2>&1; }
+apt_install() {
+	log "installing $* (apt)"
+	if [ "$(id -u)" -ne 0 ]; then echo "bench/run.sh: need root to apt-get install $*" >&2; exit 1; fi
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+need openssl || apt_install openssl
+need aws || apt_install awscli
+[[ " $BROKERS " == *" mosquitto "* ]] && { need mosquitto || [ -x /usr/sbin/mosquitto ] || apt_install mosquitto; }
+MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+
+# Brokers and the generator may each hold one descriptor per connection.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+log "building roost and the mochi peer into $OUT/bin"
+(cd "$ROOT" && go build -o "$OUT/bin/roost" ./cmd/roost)
+ROOST=$OUT/bin/roost
+if [[ " $BROKERS " == *" mochi "* ]]; then
+	(cd "$HERE/mochi" && go build -o "$OUT/bin/mochi" .)
+fi
+
+# ------------------------------------------------------------ processes
+wait_port() { # port pid: wait until something accepts on 127.0.0.1:port
+	for _ in $(seq 150); do
+		kill -0 "$2" 2>/dev/null || return 1
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+
+ROOST_DATA=$OUT/roost-data
+roost_args=(server --data-dir "$ROOST_DATA" --api-addr "127.0.0.1:$ROOST_API_PORT" --mqtt-addr "127.0.0.1:$ROOST_PORT"
+	--mqtt-publish-rate 0 --log-level warn --host localhost --host 127.0.0.1)
+# Keep every other listener of this build on loopback, on a port of the kernel's choosing.
+for flag in --https-addr --ws-addr; do
+	if "$ROOST" server --help 2>/dev/null | grep -q -- "$flag "; then roost_args+=("$flag" 127.0.0.1:0); fi
+done
+
+BROKER_PID=
+BROKER_ADDR=
+start_broker() { # name
+	local name=$1 port
+	case $name in
+	roost)
+		port=$ROOST_PORT
+		"$ROOST" "${roost_args[@]}" >>"$OUT/logs/roost.log" 2>&1 &
+		;;
+	mosquitto)
+		port=$MOSQUITTO_PORT
+		sed -e "s|@PORT@|$port|" -e "s|@CA@|$CA|" -e "s|@CERT@|$SERVER_CERT|" -e "s|@KEY@|$SERVER_KEY|" \
+			"$HERE/mosquitto.conf" >"$OUT/mosquitto.conf"
+		"$MOSQUITTO" -c "$OUT/mosquitto.conf" >>"$OUT/logs/mosquitto.log" 2>&1 &
+		;;
+	mochi)
+		port=$MOCHI_PORT
+		"$OUT/bin/mochi" -addr "127.0.0.1:$port" -ca "$CA" -cert "$SERVER_CERT" -key "$SERVER_KEY" \
+			>>"$OUT/logs/mochi.log" 2>&1 &
+		;;
+	*) echo "bench/run.sh: unknown broker $name" >&2; exit 1 ;;
+	esac
+	BROKER_PID=$!
+	PIDS+=("$BROKER_PID")
+	BROKER_ADDR=127.0.0.1:$port
+	if ! wait_port "$port" "$BROKER_PID"; then
+		echo "bench/run.sh: $name did not start; see $OUT/logs/$name.log" >&2
+		tail -20 "$OUT/logs/$name.log" >&2 || true
+		exit 1
+	fi
+	sleep 0.5
+}
+
+stop_broker() {
+	[ -n "$BROKER_PID" ] || return 0
+	kill -TERM "$BROKER_PID" 2>/dev/null || true
+	for _ in $(seq 100); do kill -0 "$BROKER_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$BROKER_PID" 2>/dev/null || true
+	wait "$BROKER_PID" 2>/dev/null || true
+	forget "$BROKER_PID"
+	BROKER_PID=
+}
+
+# ------------------------------------------------------------ certificates
+# Roost's data directory holds the CA and a server certificate for
+# localhost/127.0.0.1; every broker serves that certificate and requires a
+# client certificate from that CA. The client certificate (ECDSA P-256, one
+# for every connection) is issued by Roost from a CSR and attached to one
+# permissive policy, so Roost's policy checks run (and allow).
+log "certificates: Roost's CA, a P-256 client certificate issued through the AWS API"
+start_broker roost
+CA=$ROOST_DATA/ca.pem
+SERVER_CERT=$ROOST_DATA/server.pem
+SERVER_KEY=$ROOST_DATA/server.key
+CLIENT_CERT=$OUT/pki/client.pem
+CLIENT_KEY=$OUT/pki/client.key
+export AWS_SHARED_CREDENTIALS_FILE=$ROOST_DATA/credentials AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=
+awsiot() { aws --endpoint-url "http://127.0.0.1:$ROOST_API_PORT" --region us-east-1 iot "$@"; }
+openssl ecparam -name prime256v1 -genkey -noout -out "$CLIENT_KEY" 2>/dev/null
+openssl req -new -key "$CLIENT_KEY" -subj "/CN=roost-bench" -out "$OUT/pki/client.csr" 2>/dev/null
+arn=$(awsiot create-certificate-from-csr --set-as-active --certificate-signing-request "file://$OUT/pki/client.csr" \
+	--certificate-pem-outfile "$CLIENT_CERT" --query certificateArn --output text)
+awsiot get-policy --policy-name BenchAllowAll >/dev/null 2>&1 || awsiot create-policy --policy-name BenchAllowAll \
+	--policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:*","Resource":"*"}]}' >/dev/null
+awsiot attach-policy --policy-name BenchAllowAll --target "$arn"
+stop_broker
+
+# ------------------------------------------------------------ scenarios
+bench() { # label scenario flags...
+	local label=$1
+	shift
+	log "$label: roost bench $*"
+	timeout --signal=INT --kill-after=15 "$STEP_TIMEOUT" "$ROOST" bench "$@" \
+		--addr "$BROKER_ADDR" --ca "$CA" --cert "$CLIENT_CERT" --key "$CLIENT_KEY" --server-name 127.0.0.1 \
+		--tls-version "$TLS_VERSION" --sources "$SOURCES" --label "$label" --json "$RESULTS" \
+		--client-id "bench-$label" --broker-pid "$BROKER_PID" | tee -a "$OUT/logs/bench-$label.txt" | grep -v '^{' >&2 ||
+		log "$label: roost bench $1 failed (exit $?)"
+}
+
+# Scenario by scenario, each broker in turn, so that whatever else the
+# machine runs meanwhile weighs on every broker alike.
+for s in $SCENARIOS; do
+	for b in $BROKERS; do
+		case $s in
+		idle)
+			for n in $IDLE_CONNS; do
+				start_broker "$b"
+				bench "$b" idle --conns "$n" --procs "$IDLE_PROCS" --settle "$IDLE_SETTLE" --keepalive 1200
+				stop_broker
+			done
+			;;
+		fanin)
+			# A fresh broker for each QoS: a flat-out run leaves backlog behind.
+			for q in $FANIN_QOS; do
+				start_broker "$b"
+				bench "$b" fanin --qos "$q" --publishers "$PUBLISHERS" --payload "$PAYLOAD" \
+					--duration "$FANIN_DURATION" --window "$WINDOW" --rate "$FANIN_RATE"
+				stop_broker
+			done
+			;;
+		latency)
+			start_broker "$b"
+			bench "$b" latency --qos "$LAT_QOS" --publishers "$LAT_PUBLISHERS" --rate "$LAT_RATE" \
+				--payload "$PAYLOAD" --duration "$LAT_DURATION"
+			stop_broker
+			;;
+		connect)
+			start_broker "$b"
+			bench "$b" connect --connectors "$CONNECTORS" --duration "$CONNECT_DURATION"
+			stop_broker
+			;;
+		*) echo "bench/run.sh: unknown scenario $s" >&2; exit 1 ;;
+		esac
+	done
+done
+
+# ------------------------------------------------------------ summary
+{
+	echo "## Roost vs Mosquitto vs mochi-mqtt, mutual TLS on loopback"
+	echo
+	echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -sr); generator and broker share the machine."
+	echo "Fan-in: $PUBLISHERS publishers -> 1 wildcard subscriber, $PAYLOAD-byte payloads, $FANIN_DURATION, QoS 1 window $WINDOW."
+	echo "Latency: QoS $LAT_QOS at $LAT_RATE msgs/s from $LAT_PUBLISHERS publishers, $LAT_DURATION."
+	echo "Idle: RSS growth of a fresh broker (VmRSS, KB = 1024 bytes) per connection. Connect: $CONNECTORS connectors, $CONNECT_DURATION."
+	echo "Mosquitto $("$MOSQUITTO" -h 2>/dev/null | head -1 | awk '{print $3}') with set_tcp_nodelay true (bench/mosquitto.conf); mochi-mqtt $(awk '/mochi-mqtt\/server/ {print $NF}' "$HERE/mochi/go.mod"). Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+	echo
+	"$ROOST" bench report --subject roost "$RESULTS"
+	echo
+	echo "Raw results: $RESULTS"
+} | tee "$OUT/summary.md"
