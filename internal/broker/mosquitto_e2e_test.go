@@ -38,7 +38,7 @@ var (
 
 // fleet is a running server with registered devices and their files.
 type fleet struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *roosttest.Instance
 	reg  *registry.Service
 	dir  string
@@ -47,7 +47,7 @@ type fleet struct {
 	cert map[string]registry.IssuedCertificate
 }
 
-func newFleet(t *testing.T, mod ...func(*config.Config)) *fleet {
+func newFleet(t testing.TB, mod ...func(*config.Config)) *fleet {
 	t.Helper()
 	for _, bin := range []string{"mosquitto_pub", "mosquitto_sub"} {
 		if _, err := exec.LookPath(bin); err != nil {
@@ -83,7 +83,7 @@ func (f *fleet) principal(name, policy string, attrs map[string]string) {
 	f.cert[name] = c
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -85,7 +85,11 @@ func write(t *testing.T, name string, b []byte) {
 
 // TestFanIn runs the fan-in scenario briefly against a real Roost at both
 // QoS levels, as fast as it goes and then at a rate it keeps up with. The
-// loss the generator counts must be what the broker says it dropped.
+// loss the generator counts must be what the broker says it dropped; flat
+// out at QoS 0 on a loaded machine some messages may still be on their way
+// when the drain ends, so there the generator may count more, never less.
+// Each case publishes under its own topic, so that stragglers of one case
+// are not counted by the next.
 func TestFanIn(t *testing.T) {
 	tg, srv := startRoost(t)
 	stats := srv.Server.Broker().Stats()
@@ -100,6 +104,7 @@ func TestFanIn(t *testing.T) {
 	} {
 		cfg := loadgen.FanInDefaults()
 		cfg.Publishers, cfg.QoS, cfg.Rate, cfg.Duration, cfg.Window, cfg.Drain = 4, tc.qos, tc.rate, time.Second, 8, 5*time.Second
+		cfg.Topic = "bench/" + strings.ReplaceAll(tc.name, "/", "-")
 		dropped := stats.Dropped.Load()
 		res, err := loadgen.Publish(context.Background(), tg, cfg)
 		if err != nil {
@@ -115,7 +120,7 @@ func TestFanIn(t *testing.T) {
 		if res.Failures > 0 || res.Duplicates > 0 {
 			t.Errorf("%s: %d failures (%v), %d duplicates", tc.name, res.Failures, res.Errors, res.Duplicates)
 		}
-		if res.Lost != dropped {
+		if flatQoS0 := tc.qos == 0 && tc.rate == 0; res.Lost < dropped || (!flatQoS0 && res.Lost != dropped) {
 			t.Errorf("%s: generator counts %d lost, the broker dropped %d", tc.name, res.Lost, dropped)
 		}
 		if tc.qos == 1 && res.Acked != res.Sent {
