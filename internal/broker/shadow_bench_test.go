@@ -94,7 +94,7 @@ func benchClient(b *testing.B, f *fleet, id string) paho.Client {
 	roots.AppendCertsFromPEM(caPEM)
 	cert, err := tls.LoadX509KeyPair(filepath.Join(f.dir, "bench.pem"), filepath.Join(f.dir, "bench.key"))
 	must(b, err)
-	c := paho.NewClient(paho.NewClientOptions().AddBroker("ssl://localhost:"+f.port).SetClientID(id).
+	c := paho.NewClient(paho.NewClientOptions().AddBroker("ssl://localhost:" + f.port).SetClientID(id).
 		SetTLSConfig(&tls.Config{RootCAs: roots, Certificates: []tls.Certificate{cert}}).
 		SetAutoReconnect(false).SetConnectTimeout(10 * time.Second).SetMaxResumePubInFlight(1))
 	if tok := c.Connect(); !tok.WaitTimeout(15*time.Second) || tok.Error() != nil {
