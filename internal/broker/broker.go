@@ -75,7 +75,6 @@ type Broker struct {
 	conns    map[*conn]struct{}    // live connections; mu held
 	retained map[string]*message   // by topic; mu held
 	versions map[string]int64      // presence event version per client id; mu held
-	routes   []route               // reserved topics served by services; mu held
 	shadows  *shadow.Service       // device shadows, nil when not served; mu held
 	lns      map[net.Listener]bool // mu held
 	closed   bool                  // mu held
@@ -86,7 +85,8 @@ type Broker struct {
 
 	stats Stats
 
-	persist *persister // nil without a store
+	persist *persister              // nil without a store
+	routes  atomic.Pointer[[]route] // reserved topics served by services; copy on write under mu
 
 	changes   chan registry.Change // registry changes to re-evaluate
 	rescanAll atomic.Bool          // changes overflowed: re-evaluate every connection

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/roost-iot/roost/internal/mqtt"
@@ -37,17 +38,31 @@ type route struct {
 	h      TopicHandler
 }
 
-// Handle routes every topic matching filter (MQTT wildcards) to h.
+// Handle routes every topic matching filter (MQTT wildcards, under
+// "$aws/") to h. Routes are few and set at start: the table is copied on
+// write so that the publish path reads it without a lock.
 func (b *Broker) Handle(filter string, h TopicHandler) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.routes = append(b.routes, route{filter: filter, h: h})
+	var table []route
+	if cur := b.routes.Load(); cur != nil {
+		table = append(table, *cur...)
+	}
+	table = append(table, route{filter: filter, h: h})
+	b.routes.Store(&table)
 }
 
+// handler returns the service of a reserved topic, or nil. Only "$aws/"
+// topics are looked at, so ordinary telemetry pays one prefix check.
 func (b *Broker) handler(name string) TopicHandler {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, r := range b.routes {
+	if !strings.HasPrefix(name, "$aws/") {
+		return nil
+	}
+	table := b.routes.Load()
+	if table == nil {
+		return nil
+	}
+	for _, r := range *table {
 		if topic.Match(r.filter, name) {
 			return r.h
 		}
