@@ -39,6 +39,7 @@ ROOST_PORT=${ROOST_PORT:-18883}
 MOSQUITTO_PORT=${MOSQUITTO_PORT:-18884}
 MOCHI_PORT=${MOCHI_PORT:-18885}
 ROOST_API_PORT=${ROOST_API_PORT:-18440}
+REPEAT=${REPEAT:-1}                              # rounds of everything; the table shows medians
 RUN_TIMEOUT=${RUN_TIMEOUT:-1200}                 # seconds; the whole run is stopped after this
 STEP_TIMEOUT=${STEP_TIMEOUT:-180}                # seconds; one `roost bench` invocation
 OUT=${OUT:-$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)}
@@ -203,39 +204,43 @@ bench() { # label scenario flags...
 }
 
 # Scenario by scenario, each broker in turn, so that whatever else the
-# machine runs meanwhile weighs on every broker alike.
-for s in $SCENARIOS; do
-	for b in $BROKERS; do
-		case $s in
-		idle)
-			for n in $IDLE_CONNS; do
+# machine runs meanwhile weighs on every broker alike; REPEAT times.
+for rep in $(seq "$REPEAT"); do
+	[ "$REPEAT" -gt 1 ] && log "round $rep of $REPEAT"
+	for s in $SCENARIOS; do
+		for b in $BROKERS; do
+			case $s in
+			idle)
+				for n in $IDLE_CONNS; do
+					start_broker "$b"
+					bench "$b" idle --conns "$n" --procs "$IDLE_PROCS" --settle "$IDLE_SETTLE" --keepalive 1200
+					stop_broker
+				done
+				;;
+			fanin)
+				# A fresh broker for each QoS: a flat-out run leaves backlog behind.
+				for q in $FANIN_QOS; do
+					start_broker "$b"
+					bench "$b" fanin --qos "$q" --publishers "$PUBLISHERS" --payload "$PAYLOAD" \
+						--duration "$FANIN_DURATION" --window "$WINDOW" --rate "$FANIN_RATE"
+					stop_broker
+				done
+				;;
+			latency)
 				start_broker "$b"
-				bench "$b" idle --conns "$n" --procs "$IDLE_PROCS" --settle "$IDLE_SETTLE" --keepalive 1200
+				sleep 2 # past the broker's start-up work: steady-state latency
+				bench "$b" latency --qos "$LAT_QOS" --publishers "$LAT_PUBLISHERS" --rate "$LAT_RATE" \
+					--payload "$PAYLOAD" --duration "$LAT_DURATION"
 				stop_broker
-			done
-			;;
-		fanin)
-			# A fresh broker for each QoS: a flat-out run leaves backlog behind.
-			for q in $FANIN_QOS; do
+				;;
+			connect)
 				start_broker "$b"
-				bench "$b" fanin --qos "$q" --publishers "$PUBLISHERS" --payload "$PAYLOAD" \
-					--duration "$FANIN_DURATION" --window "$WINDOW" --rate "$FANIN_RATE"
+				bench "$b" connect --connectors "$CONNECTORS" --duration "$CONNECT_DURATION"
 				stop_broker
-			done
-			;;
-		latency)
-			start_broker "$b"
-			bench "$b" latency --qos "$LAT_QOS" --publishers "$LAT_PUBLISHERS" --rate "$LAT_RATE" \
-				--payload "$PAYLOAD" --duration "$LAT_DURATION"
-			stop_broker
-			;;
-		connect)
-			start_broker "$b"
-			bench "$b" connect --connectors "$CONNECTORS" --duration "$CONNECT_DURATION"
-			stop_broker
-			;;
-		*) echo "bench/run.sh: unknown scenario $s" >&2; exit 1 ;;
-		esac
+				;;
+			*) echo "bench/run.sh: unknown scenario $s" >&2; exit 1 ;;
+			esac
+		done
 	done
 done
 

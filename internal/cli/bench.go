@@ -182,18 +182,28 @@ func benchFanInCmd(o *benchOptions) *cobra.Command {
 func benchLatencyCmd(o *benchOptions) *cobra.Command {
 	c := loadgen.LatencyDefaults()
 	qos := int(c.QoS)
+	var trace string
 	cmd := &cobra.Command{
 		Use:   "latency",
 		Short: "Publishers at a fixed total rate: publish-to-deliver latency p50/p90/p99/max",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c.QoS = mqtt.QoS(qos)
+			if trace != "" {
+				f, err := os.Create(trace)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				c.Trace = f
+			}
 			return benchRun(cmd, o, func(ctx context.Context, t *loadgen.Target) (*loadgen.Result, error) {
 				return loadgen.Publish(ctx, t, c)
 			})
 		},
 	}
 	bindPublish(cmd.Flags(), &c, &qos)
+	cmd.Flags().StringVar(&trace, "trace", "", "write every delivery's send time and latency (ms) to this file")
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,10 @@ type PublishConfig struct {
 	Drain      time.Duration // after the window: how long to wait for PUBACKs and deliveries
 	Topic      string        // topic prefix
 	Latency    bool          // keep every publish-to-deliver latency
+	// Trace, when set with Latency, receives one line per delivery: the
+	// send time (ms since the start) and the latency (ms), to see when
+	// the slow ones happen.
+	Trace io.Writer
 }
 
 // FanInDefaults are the fan-in scenario's defaults: 100 publishers as fast
@@ -138,6 +143,11 @@ func Publish(ctx context.Context, t *Target, cfg PublishConfig) (*Result, error)
 	sub.c.close()
 	wg.Wait()
 	res.Errors = r.errs.msgs
+	if cfg.Trace != nil {
+		if err := sub.writeTrace(cfg.Trace); err != nil {
+			return nil, fmt.Errorf("latency trace: %w", err)
+		}
+	}
 	if cfg.Latency || len(sub.lat) > 0 {
 		fillLatency(res, sub.lat)
 	}
@@ -210,6 +220,9 @@ func (r *run) openSubscriber(ctx context.Context) (*subscriber, error) {
 	if r.cfg.Latency {
 		n := int(r.cfg.Rate*(r.cfg.Duration+r.cfg.Drain).Seconds()*1.2) + 1024
 		s.lat = make([]int64, 0, min(n, 10_000_000))
+		if r.cfg.Trace != nil {
+			s.sentAt = make([]int64, 0, cap(s.lat))
+		}
 	}
 	return s, nil
 }

@@ -1,8 +1,10 @@
 package loadgen
 
 import (
+	"bufio"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -154,11 +156,12 @@ func (p *publisher) read(r *run) {
 // subscriber is the one wildcard subscriber: it counts deliveries,
 // acknowledges QoS 1 ones in batches, and records latency.
 type subscriber struct {
-	r    *run
-	c    *client
-	last []uint64 // last sequence number seen per publisher
-	lat  []int64  // nanoseconds, when the run keeps latencies
-	acks []byte
+	r      *run
+	c      *client
+	last   []uint64 // last sequence number seen per publisher
+	lat    []int64  // nanoseconds, when the run keeps latencies
+	sentAt []int64  // send times (ns since the run's base) of lat, for a trace
+	acks   []byte
 }
 
 func (s *subscriber) read() {
@@ -235,7 +238,20 @@ func (s *subscriber) account(payload []byte) {
 	}
 	if s.lat != nil {
 		s.lat = append(s.lat, int64(time.Since(s.r.base))-sentAt)
+		if s.sentAt != nil {
+			s.sentAt = append(s.sentAt, sentAt)
+		}
 	}
+}
+
+// writeTrace writes "send_ms latency_ms" per delivery, in arrival order.
+func (s *subscriber) writeTrace(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, "# send_ms latency_ms")
+	for i, at := range s.sentAt {
+		fmt.Fprintf(bw, "%.3f %.3f\n", float64(at)/1e6, float64(s.lat[i])/1e6)
+	}
+	return bw.Flush()
 }
 
 // fillLatency sets the percentiles (nearest rank) from samples in ns.

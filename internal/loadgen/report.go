@@ -124,7 +124,8 @@ func verdict(ok bool, what string) string {
 
 // Report writes a markdown table of results side by side, one column per
 // label in order of appearance, and the subject's targets against the
-// others; then the generator's CPU for each cell.
+// others; then the CPU used for each cell. Where a label has several
+// results for a metric (repeated runs), the cell is their median.
 func Report(w io.Writer, results []Result, subject string) error {
 	var labels []string
 	for _, r := range results {
@@ -132,15 +133,20 @@ func Report(w io.Writer, results []Result, subject string) error {
 			labels = append(labels, r.Label)
 		}
 	}
-	// The last result of a label for a metric wins.
+	repeated := false
 	find := func(m metric, label string) *Result {
-		var found *Result
+		var found []*Result
 		for i := range results {
 			if results[i].Label == label && m.match(&results[i]) {
-				found = &results[i]
+				found = append(found, &results[i])
 			}
 		}
-		return found
+		if len(found) == 0 {
+			return nil
+		}
+		repeated = repeated || len(found) > 1
+		slices.SortStableFunc(found, func(a, b *Result) int { return cmpFloat(m.value(a), m.value(b)) })
+		return found[(len(found)-1)/2]
 	}
 	ms := metrics(results)
 	var b strings.Builder
@@ -172,6 +178,9 @@ func Report(w io.Writer, results []Result, subject string) error {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", m.name, strings.Join(cells, " | "), verdict)
 	}
+	if repeated {
+		b.WriteString("\nWhere a broker ran a scenario several times (REPEAT), each cell is the median over the runs.\n")
+	}
 	b.WriteString("\nCPU during each measurement, in % of one core: generator / broker / whole host " +
 		"(the host figure includes whatever else ran on the machine):\n\n")
 	b.WriteString("| scenario | " + strings.Join(labels, " | ") + " |\n")
@@ -195,6 +204,16 @@ func Report(w io.Writer, results []Result, subject string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 func format(v float64, unit string) string {
