@@ -16,10 +16,7 @@ import (
 // 2015-05-28): Publish, GetRetainedMessage, ListRetainedMessages.
 
 func (s *Server) routeData() {
-	for _, r := range []struct {
-		pattern string
-		h       op
-	}{
+	s.handleAll(s.data, []route{
 		{"POST /topics/{topic}", s.publish},
 		{"GET /retainedMessage/{topic}", s.getRetainedMessage},
 		{"GET /retainedMessage", s.listRetainedMessages},
@@ -28,9 +25,7 @@ func (s *Server) routeData() {
 		{"DELETE /things/{thingName}/shadow", s.deleteThingShadow},
 		{"GET /api/things/shadow/ListNamedShadowsForThing/{thingName}", s.listNamedShadows},
 		{"/", notFoundRoute},
-	} {
-		s.handle(s.data, r.pattern, r.h)
-	}
+	})
 }
 
 func (s *Server) gateway() (*broker.Broker, error) {

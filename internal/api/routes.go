@@ -5,10 +5,7 @@ package api
 // clients percent-encode '/' inside them, and ServeMux unescapes each
 // segment after splitting, so /attached-policies/arn%3A...%2Fid is one label.
 func (s *Server) routeIoT() {
-	for _, r := range []struct {
-		pattern string
-		h       op
-	}{
+	s.handleAll(s.iot, []route{
 		{"POST /things/{thingName}", s.createThing},
 		{"GET /things/{thingName}", s.describeThing},
 		{"PATCH /things/{thingName}", s.updateThing},
@@ -69,7 +66,5 @@ func (s *Server) routeIoT() {
 		{"GET /tags", s.listTagsForResource},
 
 		{"/", notFoundRoute},
-	} {
-		s.handle(s.iot, r.pattern, r.h)
-	}
+	})
 }

@@ -79,6 +79,18 @@ type call struct {
 // empty one) or an error that errors.go maps to AWS's shape.
 type op func(c *call) (any, error)
 
+// route is one operation: a ServeMux pattern and its handler.
+type route struct {
+	pattern string
+	h       op
+}
+
+func (s *Server) handleAll(mux *http.ServeMux, routes []route) {
+	for _, r := range routes {
+		s.handle(mux, r.pattern, r.h)
+	}
+}
+
 type bodyKey struct{}
 
 func (s *Server) handle(mux *http.ServeMux, pattern string, h op) {

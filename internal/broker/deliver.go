@@ -209,6 +209,10 @@ type bucket struct {
 
 func newBucket(rate float64) bucket { return bucket{rate: rate, tokens: rate} }
 
+// limited reports whether a rate is set; callers skip reading the clock
+// (on every PUBLISH) when it is not.
+func (k *bucket) limited() bool { return k.rate > 0 }
+
 // allow takes one token. The burst is one second's worth.
 func (k *bucket) allow(now time.Time) bool {
 	if k.rate <= 0 {

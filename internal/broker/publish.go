@@ -31,7 +31,7 @@ func (c *conn) onPublish(p *mqtt.Publish) bool {
 		return false
 	}
 	c.b.stats.MessagesIn.Add(1)
-	if !c.rate.allow(time.Now()) {
+	if c.rate.limited() && !c.rate.allow(time.Now()) {
 		c.b.stats.Dropped.Add(1)
 		return c.refusePublish(p, mqtt.QuotaExceeded, "THROTTLED")
 	}
