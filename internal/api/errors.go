@@ -43,6 +43,7 @@ var registryErrors = map[registry.Code]struct {
 	registry.VersionsLimitExceeded: {"VersionsLimitExceededException", 409},
 	registry.CertificateValidation: {"CertificateValidationException", 400},
 	registry.CertificateConflict:   {"CertificateConflictException", 409},
+	registry.ResourceConflict:      {"ResourceRegistrationFailureException", 400},
 }
 
 // toAPIError is the one place where a failure becomes what a client sees.

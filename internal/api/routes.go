@@ -43,6 +43,17 @@ func (s *Server) routeIoT() {
 		{"DELETE /certificates/{certificateId}", s.deleteCertificate},
 		{"GET /certificates", s.listCertificates},
 
+		{"POST /provisioning-templates", s.createProvisioningTemplate},
+		{"GET /provisioning-templates", s.listProvisioningTemplates},
+		{"GET /provisioning-templates/{templateName}", s.describeProvisioningTemplate},
+		{"PATCH /provisioning-templates/{templateName}", s.updateProvisioningTemplate},
+		{"DELETE /provisioning-templates/{templateName}", s.deleteProvisioningTemplate},
+		{"POST /provisioning-templates/{templateName}/versions", s.createProvisioningTemplateVersion},
+		{"GET /provisioning-templates/{templateName}/versions", s.listProvisioningTemplateVersions},
+		{"GET /provisioning-templates/{templateName}/versions/{versionId}", s.describeProvisioningTemplateVersion},
+		{"DELETE /provisioning-templates/{templateName}/versions/{versionId}", s.deleteProvisioningTemplateVersion},
+		{"POST /provisioning-templates/{templateName}/provisioning-claim", s.createProvisioningClaim},
+
 		{"POST /policies/{policyName}", s.createPolicy},
 		{"GET /policies/{policyName}", s.getPolicy},
 		{"DELETE /policies/{policyName}", s.deletePolicy},

@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/roost-iot/roost/internal/broker"
+	"github.com/roost-iot/roost/internal/provisioning"
 	"github.com/roost-iot/roost/internal/registry"
 )
 
@@ -40,15 +41,23 @@ type Options struct {
 	Auth     Authenticator
 	// Gateway serves the iot-data message operations; nil answers 503.
 	Gateway *broker.Broker
+	// Claims issues CreateProvisioningClaim's certificates; nil answers 503.
+	Claims ClaimIssuer
 	// Endpoint is the device endpoint host DescribeEndpoint returns.
 	Endpoint string
 	Logger   *slog.Logger
+}
+
+// ClaimIssuer makes claim certificates for provisioning by trusted user.
+type ClaimIssuer interface {
+	CreateProvisioningClaim(ctx context.Context, template string) (provisioning.Claim, error)
 }
 
 // Server is the HTTP handler of the API port.
 type Server struct {
 	reg      *registry.Service
 	gw       *broker.Broker
+	claims   ClaimIssuer
 	auth     Authenticator
 	endpoint string
 	log      *slog.Logger
@@ -58,7 +67,7 @@ type Server struct {
 
 // New returns the API handler.
 func New(o Options) *Server {
-	s := &Server{reg: o.Registry, gw: o.Gateway, auth: o.Auth, endpoint: o.Endpoint, log: o.Logger,
+	s := &Server{reg: o.Registry, gw: o.Gateway, claims: o.Claims, auth: o.Auth, endpoint: o.Endpoint, log: o.Logger,
 		iot: http.NewServeMux(), data: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -59,6 +59,9 @@ type Config struct {
 	// subscriptions as the MQTT spec does; AWS IoT sends them only to a
 	// subscription whose filter is the topic.
 	MQTTRetainedOnWildcard bool `yaml:"mqttRetainedOnWildcard" flag:"mqtt-retained-on-wildcard"`
+	// ProvisioningClaimLifetime is how long a CreateProvisioningClaim
+	// certificate is valid (AWS: 5 minutes).
+	ProvisioningClaimLifetime time.Duration `yaml:"provisioningClaimLifetime" flag:"provisioning-claim-lifetime"`
 	// APITLS serves the API over HTTPS with the server certificate.
 	APITLS bool `yaml:"apiTLS" flag:"api-tls"`
 	// Hosts are the names and addresses put in the server certificate.
@@ -91,7 +94,7 @@ func Default() Config {
 		HTTPSAddr: ":8443",
 
 		MQTTMaxQoS: 1, MQTTMaxPayload: 128 * 1024, MQTTPublishRate: 100,
-		MQTTMaxSubscriptions: 50, MQTTSessionExpiry: time.Hour,
+		MQTTMaxSubscriptions: 50, MQTTSessionExpiry: time.Hour, ProvisioningClaimLifetime: 5 * time.Minute,
 		Hosts:     defaultHosts(),
 		Region:    "us-east-1",
 		LogLevel:  "info",
@@ -151,6 +154,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MQTTPublishRate < 0 || c.MQTTMaxSubscriptions < 1 {
 		bad("mqtt-publish-rate must be >= 0 and mqtt-max-subscriptions >= 1")
+	}
+	if c.ProvisioningClaimLifetime < time.Second || c.ProvisioningClaimLifetime > time.Hour {
+		bad("provisioning-claim-lifetime must be between 1s and 1h (AWS: 5m)")
 	}
 	if c.MQTTSessionExpiry < time.Minute || c.MQTTSessionExpiry > 7*24*time.Hour {
 		bad("mqtt-session-expiry must be between 1m and 168h (AWS allows up to 7 days)")

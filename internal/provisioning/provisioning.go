@@ -1,13 +1,15 @@
 // Package provisioning owns fleet provisioning: the MQTT provisioning API
-// ($aws/certificates/create/<fmt>, $aws/certificates/create-from-csr/<fmt>,
-// and later $aws/provisioning-templates/<name>/provision/<fmt>),
-// certificate ownership tokens, and the removal of certificates created over
-// MQTT but never registered.
+// ($aws/certificates/create/<fmt>, $aws/certificates/create-from-csr/<fmt>
+// and $aws/provisioning-templates/<name>/provision/<fmt>), certificate
+// ownership tokens, pre-provisioning hooks (an HTTP POST of AWS's hook
+// event), claims for provisioning by trusted user, and the removal of
+// certificates created over MQTT but never registered and of expired claims.
 //
 // It answers requests as values (a reply topic and payload): the device
 // gateway routes reserved topics to it and sends the answer back to the
-// requesting connection only. It does not speak MQTT itself, and creates
-// registry resources only through the registry.
+// requesting connection only. It does not speak MQTT itself. Templates are
+// registry resources; the template engine (provisioning/template) turns one
+// into a plan, and the registry applies the plan in one transaction.
 package provisioning
 
 import (
@@ -39,11 +41,19 @@ const metaTokenKey = "provisioning/token-key"
 
 // Service is fleet provisioning.
 type Service struct {
-	reg *registry.Service
-	key []byte // HMAC key of ownership tokens
-	now func() time.Time
-	log *slog.Logger
+	reg   *registry.Service
+	key   []byte // HMAC key of ownership tokens
+	now   func() time.Time
+	log   *slog.Logger
+	hooks hookClient
+	// ClaimLifetime is how long a CreateProvisioningClaim certificate is
+	// valid (AWS: 5 minutes).
+	ClaimLifetime time.Duration
+	templates     templateCache
 }
+
+// ClaimLifetime is AWS's validity of a provisioning claim certificate.
+const ClaimLifetime = 5 * time.Minute
 
 // New loads (or creates once) the token key and returns the service.
 func New(ctx context.Context, reg *registry.Service, st store.Store, log *slog.Logger) (*Service, error) {
@@ -51,7 +61,7 @@ func New(ctx context.Context, reg *registry.Service, st store.Store, log *slog.L
 	if err != nil {
 		return nil, fmt.Errorf("provisioning token key: %w", err)
 	}
-	return &Service{reg: reg, key: key, now: time.Now, log: log}, nil
+	return &Service{reg: reg, key: key, now: time.Now, log: log, hooks: newHookClient(), ClaimLifetime: ClaimLifetime}, nil
 }
 
 func tokenKey(ctx context.Context, st store.Store) ([]byte, error) {
@@ -85,12 +95,22 @@ func reject(status int, code, format string, a ...any) *Rejection {
 	return &Rejection{StatusCode: status, ErrorCode: code, ErrorMessage: fmt.Sprintf(format, a...)}
 }
 
+// Request is one message published to a provisioning topic.
+type Request struct {
+	Topic   string
+	Payload []byte
+	// ClientID and CertID identify the requesting connection (CertID is
+	// the claim certificate); both go to the pre-provisioning hook.
+	ClientID, CertID string
+}
+
 // Serve answers one request published to a provisioning topic: the reply
 // topic (…/accepted or …/rejected) and its payload, in the request's
 // format (json or cbor: same keys, CBOR map encoding).
-func (s *Service) Serve(ctx context.Context, topic string, payload []byte) (string, []byte) {
+func (s *Service) Serve(ctx context.Context, r Request) (string, []byte) {
+	topic := r.Topic
 	base, format := cutFormat(topic)
-	out, err := s.route(ctx, base, format, payload)
+	out, err := s.route(ctx, base, format, r)
 	if err != nil {
 		var rej *Rejection
 		if !errors.As(err, &rej) {
@@ -128,7 +148,7 @@ func decode(format string, payload []byte, v any) error {
 	return nil
 }
 
-func (s *Service) route(ctx context.Context, base, format string, payload []byte) (any, error) {
+func (s *Service) route(ctx context.Context, base, format string, r Request) (any, error) {
 	if format != "json" && format != "cbor" {
 		return nil, reject(400, "InvalidPayloadFormat", "The payload format must be json or cbor")
 	}
@@ -136,7 +156,10 @@ func (s *Service) route(ctx context.Context, base, format string, payload []byte
 	case "$aws/certificates/create":
 		return s.createKeysAndCertificate(ctx)
 	case "$aws/certificates/create-from-csr":
-		return s.createCertificateFromCsr(ctx, format, payload)
+		return s.createCertificateFromCsr(ctx, format, r.Payload)
+	}
+	if name, ok := templateOfTopic(base); ok {
+		return s.registerThing(ctx, name, format, r)
 	}
 	return nil, reject(404, "ResourceNotFound", "No provisioning API at %s/%s", base, format)
 }

@@ -81,19 +81,19 @@ func TestReapDeletesOnlyExpiredUnregistered(t *testing.T) {
 func TestServeFormats(t *testing.T) {
 	svc, _ := newService(t)
 	for _, topic := range []string{"$aws/certificates/create/xml", "$aws/certificates/nope/json"} {
-		if reply, _ := svc.Serve(ctx, topic, nil); reply != topic+"/rejected" {
+		if reply, _ := svc.Serve(ctx, Request{Topic: topic}); reply != topic+"/rejected" {
 			t.Errorf("%s answered on %s", topic, reply)
 		}
 	}
 	// CBOR: same keys, CBOR map encoding.
-	reply, payload := svc.Serve(ctx, "$aws/certificates/create/cbor", nil)
+	reply, payload := svc.Serve(ctx, Request{Topic: "$aws/certificates/create/cbor"})
 	var got map[string]string
 	if reply != "$aws/certificates/create/cbor/accepted" || cbor.Unmarshal(payload, &got) != nil ||
 		got["certificateId"] == "" || got["privateKey"] == "" || got["certificateOwnershipToken"] == "" {
 		t.Fatalf("cbor: %s %v", reply, got)
 	}
 	req, _ := cbor.Marshal(map[string]string{"certificateSigningRequest": "nope"})
-	reply, payload = svc.Serve(ctx, "$aws/certificates/create-from-csr/cbor", req)
+	reply, payload = svc.Serve(ctx, Request{Topic: "$aws/certificates/create-from-csr/cbor", Payload: req})
 	var rej Rejection
 	if reply != "$aws/certificates/create-from-csr/cbor/rejected" || cbor.Unmarshal(payload, &rej) != nil || rej.StatusCode != 400 {
 		t.Fatalf("cbor rejection: %s %+v", reply, rej)

@@ -12,6 +12,8 @@ const (
 	KindCert       = "cert"
 	KindCACert     = "cacert"
 	KindPolicy     = "policy"
+	// KindProvisioningTemplate is a fleet provisioning or JITP template.
+	KindProvisioningTemplate = "provisioningtemplate"
 )
 
 // ARN is the AWS ARN of a registry resource.

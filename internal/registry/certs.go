@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"time"
 
 	"github.com/roost-iot/roost/internal/pki"
 	"github.com/roost-iot/roost/internal/store"
@@ -53,7 +54,7 @@ func activeStatus(setAsActive bool) string {
 // CreateKeysAndCertificate issues a certificate with a fresh RSA-2048 key
 // pair, as AWS does; it is INACTIVE unless setAsActive.
 func (s *Service) CreateKeysAndCertificate(ctx context.Context, setAsActive bool) (IssuedCertificate, error) {
-	return s.issue(ctx, &pki.IssueRequest{}, activeStatus(setAsActive))
+	return s.issue(ctx, &pki.IssueRequest{}, activeStatus(setAsActive), "")
 }
 
 // CreateCertificateFromCsr issues a certificate for the CSR's public key.
@@ -61,7 +62,7 @@ func (s *Service) CreateCertificateFromCsr(ctx context.Context, csrPEM string, s
 	if csrPEM == "" {
 		return IssuedCertificate{}, errf(InvalidRequest, "certificateSigningRequest is required")
 	}
-	return s.issue(ctx, &pki.IssueRequest{CSR: []byte(csrPEM)}, activeStatus(setAsActive))
+	return s.issue(ctx, &pki.IssueRequest{CSR: []byte(csrPEM)}, activeStatus(setAsActive), "")
 }
 
 // CreateProvisioningCertificate issues a certificate for fleet
@@ -73,10 +74,51 @@ func (s *Service) CreateProvisioningCertificate(ctx context.Context, csrPEM stri
 	if csrPEM != "" {
 		req.CSR = []byte(csrPEM)
 	}
-	return s.issue(ctx, req, StatusPendingActivation)
+	return s.issue(ctx, req, StatusPendingActivation, store.OriginFleetProvisioning)
 }
 
-func (s *Service) issue(ctx context.Context, req *pki.IssueRequest, status string) (IssuedCertificate, error) {
+// CreateClaimCertificate issues a temporary claim certificate for
+// provisioning by trusted user (CreateProvisioningClaim): ACTIVE, with a
+// fresh key pair, expiring at notAfter (AWS: 5 minutes), hidden from
+// ListCertificates, with the claim policy attached. TLS refuses it once it
+// has expired; the reaper deletes it later.
+func (s *Service) CreateClaimCertificate(ctx context.Context, policy string, notAfter time.Time) (IssuedCertificate, error) {
+	err := s.view(ctx, func(tx store.Tx) error {
+		_, err := tx.Policies().Get(ctx, policy)
+		return notFound(err, "Policy %s does not exist", policy)
+	})
+	if err != nil {
+		return IssuedCertificate{}, err
+	}
+	ic, err := s.issue(ctx, &pki.IssueRequest{NotAfter: notAfter}, StatusActive, store.OriginClaim)
+	if err != nil {
+		return IssuedCertificate{}, err
+	}
+	err = s.AttachPolicy(ctx, policy, ic.ARN)
+	return ic, err
+}
+
+// ListCertificatesByOrigin lists certificates of one origin, oldest first,
+// claims included (the reaper's view).
+func (s *Service) ListCertificatesByOrigin(ctx context.Context, origin string, pr PageRequest) ([]Certificate, string, error) {
+	p, err := pr.page(250, 250)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []Certificate
+	var next string
+	err = s.view(ctx, func(tx store.Tx) error {
+		cs, cursor, err := tx.Certificates().List(ctx, store.CertFilter{Ascending: true, Origin: origin}, p)
+		for _, c := range cs {
+			out = append(out, s.cert(c))
+		}
+		next = nextToken(cursor)
+		return err
+	})
+	return out, next, err
+}
+
+func (s *Service) issue(ctx context.Context, req *pki.IssueRequest, status, origin string) (IssuedCertificate, error) {
 	req.Now = s.clock()
 	resp, err := s.issuer.Issue(ctx, req)
 	var csrErr *pki.InvalidCSRError
@@ -87,6 +129,7 @@ func (s *Service) issue(ctx context.Context, req *pki.IssueRequest, status strin
 		return IssuedCertificate{}, err
 	}
 	c := s.newCert(resp.ID, string(resp.CertPEM), resp.Certificate, status, ModeDefault)
+	c.Origin = origin
 	err = s.store.Update(ctx, func(tx store.Tx) error { return tx.Certificates().Create(ctx, c) })
 	return IssuedCertificate{Certificate: s.cert(c), PrivateKeyPEM: string(resp.PrivateKeyPEM), PublicKeyPEM: string(resp.PublicKeyPEM)}, err
 }

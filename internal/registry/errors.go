@@ -19,6 +19,7 @@ const (
 	VersionsLimitExceeded                 // a policy has its maximum of versions
 	CertificateValidation                 // the certificate PEM or chain is invalid
 	CertificateConflict                   // the certificate is registered differently
+	ResourceConflict                      // a provisioning template's resource exists and its OverrideSettings say FAIL
 )
 
 // Error is a registry failure with the message a client sees.

@@ -48,32 +48,38 @@ func (s *Service) AddThingToThingGroup(ctx context.Context, in GroupThingInput) 
 		if _, err := tx.Things().Get(ctx, thing); err != nil {
 			return notFound(err, "Thing %s cannot be found.", thing)
 		}
-		chain, err := s.ancestors(ctx, tx, group)
-		if err != nil {
-			return err
-		}
-		current, err := allLinks(ctx, tx, store.GroupThing, thing, false)
-		if err != nil {
-			return err
-		}
-		for _, l := range current {
-			if l.From == group {
-				return nil
-			}
-			other, err := s.ancestors(ctx, tx, l.From)
-			if err != nil {
-				return err
-			}
-			if other[0].Name == chain[0].Name {
-				return errf(InvalidRequest, "Thing %s is already in thing group %s of the same hierarchy", thing, l.From)
-			}
-		}
-		if len(current) >= maxGroupsPerThing {
-			return errf(LimitExceeded, "Thing %s is already in the maximum of %d thing groups", thing, maxGroupsPerThing)
-		}
-		return tx.Links().Add(ctx, store.Link{Rel: store.GroupThing, From: group, To: thing, At: s.clock()})
+		return s.addThingToGroup(ctx, tx, group, thing)
 	})
 	return s.notify(err, Change{Thing: thing, Group: group})
+}
+
+// addThingToGroup adds an existing thing to a group within tx: a thing is
+// in at most 10 groups, and in at most one group of a hierarchy.
+func (s *Service) addThingToGroup(ctx context.Context, tx store.Tx, group, thing string) error {
+	chain, err := s.ancestors(ctx, tx, group)
+	if err != nil {
+		return err
+	}
+	current, err := allLinks(ctx, tx, store.GroupThing, thing, false)
+	if err != nil {
+		return err
+	}
+	for _, l := range current {
+		if l.From == group {
+			return nil
+		}
+		other, err := s.ancestors(ctx, tx, l.From)
+		if err != nil {
+			return err
+		}
+		if other[0].Name == chain[0].Name {
+			return errf(InvalidRequest, "Thing %s is already in thing group %s of the same hierarchy", thing, l.From)
+		}
+	}
+	if len(current) >= maxGroupsPerThing {
+		return errf(LimitExceeded, "Thing %s is already in the maximum of %d thing groups", thing, maxGroupsPerThing)
+	}
+	return tx.Links().Add(ctx, store.Link{Rel: store.GroupThing, From: group, To: thing, At: s.clock()})
 }
 
 // RemoveThingFromThingGroup removes a thing from a group; removing a thing

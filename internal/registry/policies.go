@@ -37,26 +37,39 @@ func (s *Service) checkDocument(doc string) error {
 
 // CreatePolicy creates a policy whose version 1 is the default.
 func (s *Service) CreatePolicy(ctx context.Context, name, doc string, tags map[string]string) (Policy, error) {
-	if err := firstErr(checkPolicyName(name), s.checkDocument(doc), checkTags(tags)); err != nil {
+	if err := firstErr(checkPolicyName(name), checkTags(tags)); err != nil {
 		return Policy{}, err
 	}
-	now := s.clock()
-	p := store.Policy{Name: name, DefaultVersion: 1, NextVersion: 2, GenerationID: newID(), CreatedAt: now, UpdatedAt: now}
+	var p store.Policy
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		err := tx.Policies().Create(ctx, p)
-		if errors.Is(err, store.ErrExists) {
-			return exists(name, s.ARN(KindPolicy, name), "Policy %s already exists", name)
-		}
-		if err != nil {
+		if err := s.createPolicyTx(ctx, tx, name, doc); err != nil {
 			return err
 		}
-		v := store.PolicyVersion{PolicyName: name, ID: 1, Document: doc, GenerationID: p.GenerationID, CreatedAt: now, UpdatedAt: now}
-		if err := tx.Policies().CreateVersion(ctx, v); err != nil {
+		var err error
+		if p, err = tx.Policies().Get(ctx, name); err != nil {
 			return err
 		}
 		return tx.Tags().Set(ctx, key(KindPolicy, name), tags)
 	})
 	return Policy{Policy: p, ARN: s.ARN(KindPolicy, name), Document: doc}, err
+}
+
+// createPolicyTx creates a policy and its version 1 within tx.
+func (s *Service) createPolicyTx(ctx context.Context, tx store.Tx, name, doc string) error {
+	if err := s.checkDocument(doc); err != nil {
+		return err
+	}
+	now := s.clock()
+	p := store.Policy{Name: name, DefaultVersion: 1, NextVersion: 2, GenerationID: newID(), CreatedAt: now, UpdatedAt: now}
+	err := tx.Policies().Create(ctx, p)
+	if errors.Is(err, store.ErrExists) {
+		return exists(name, s.ARN(KindPolicy, name), "Policy %s already exists", name)
+	}
+	if err != nil {
+		return err
+	}
+	v := store.PolicyVersion{PolicyName: name, ID: 1, Document: doc, GenerationID: p.GenerationID, CreatedAt: now, UpdatedAt: now}
+	return tx.Policies().CreateVersion(ctx, v)
 }
 
 // GetPolicy returns a policy and its default document.

@@ -9,7 +9,7 @@ import (
 
 // taggable are the resource kinds that take tags here, as in AWS IoT
 // (things and certificates do not take tags).
-var taggable = map[string]bool{KindThingType: true, KindThingGroup: true, KindPolicy: true, KindCACert: true}
+var taggable = map[string]bool{KindThingType: true, KindThingGroup: true, KindPolicy: true, KindCACert: true, KindProvisioningTemplate: true}
 
 func checkTags(tags map[string]string) error {
 	if len(tags) > maxTagsPerArn {
@@ -40,6 +40,8 @@ func (s *Service) taggedResource(ctx context.Context, tx store.Tx, arn string) (
 		_, err = tx.ThingGroups().Get(ctx, name)
 	case KindPolicy:
 		_, err = tx.Policies().Get(ctx, name)
+	case KindProvisioningTemplate:
+		_, err = tx.ProvisioningTemplates().Get(ctx, name)
 	default:
 		err = store.ErrNotFound
 	}

@@ -109,9 +109,12 @@ func (s *Server) startProvisioning() error {
 		return err
 	}
 	s.stopReaper = cancel
+	svc.ClaimLifetime = s.cfg.ProvisioningClaimLifetime
+	s.prov = svc
 	route := provisioningRoute{svc}
 	s.broker.Handle("$aws/certificates/create/+", route)
 	s.broker.Handle("$aws/certificates/create-from-csr/+", route)
+	s.broker.Handle("$aws/provisioning-templates/+/provision/+", route)
 	go svc.RunReaper(ctx, 5*time.Minute)
 	return nil
 }
@@ -121,7 +124,7 @@ func (s *Server) startProvisioning() error {
 type provisioningRoute struct{ svc *provisioning.Service }
 
 func (p provisioningRoute) HandlePublish(ctx context.Context, r broker.Request) {
-	topic, payload := p.svc.Serve(ctx, r.Topic, r.Payload)
+	topic, payload := p.svc.Serve(ctx, provisioning.Request{Topic: r.Topic, Payload: r.Payload, ClientID: r.ClientID, CertID: r.CertID})
 	r.Reply(topic, payload)
 }
 

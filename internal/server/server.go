@@ -26,6 +26,7 @@ import (
 	"github.com/roost-iot/roost/internal/iam"
 	"github.com/roost-iot/roost/internal/pki"
 	"github.com/roost-iot/roost/internal/policy"
+	"github.com/roost-iot/roost/internal/provisioning"
 	"github.com/roost-iot/roost/internal/registry"
 	"github.com/roost-iot/roost/internal/sigv4"
 	"github.com/roost-iot/roost/internal/store/sqlite"
@@ -51,6 +52,7 @@ type Server struct {
 	devLn    net.Listener
 	httpsSrv *http.Server
 	broker   *broker.Broker
+	prov     *provisioning.Service
 
 	stopReaper context.CancelFunc
 	done       chan error
@@ -124,7 +126,7 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	verifier := &sigv4.Verifier{Secret: s.secret, Regions: []string{s.cfg.Region}}
-	handler := api.New(api.Options{Registry: s.reg, Gateway: s.broker, Auth: authenticator{verifier}, Endpoint: s.cfg.DeviceEndpoint(), Logger: s.log})
+	handler := api.New(api.Options{Registry: s.reg, Gateway: s.broker, Claims: s.prov, Auth: authenticator{verifier}, Endpoint: s.cfg.DeviceEndpoint(), Logger: s.log})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metricsHandler(s.broker.Stats())) // unsigned, for scrapers; the API is loopback by default
 	mux.Handle("/", handler)

@@ -50,6 +50,7 @@ type Tx interface {
 	Retained() Retained
 	Sessions() Sessions
 	Shadows() Shadows
+	ProvisioningTemplates() ProvisioningTemplates
 }
 
 // Page asks for at most Limit items after the opaque cursor After ("" for the
@@ -153,12 +154,29 @@ type Certificate struct {
 	NotAfter        time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	// Origin says how the certificate came to be, where that matters
+	// after its creation: "" for the control plane's certificates,
+	// OriginFleetProvisioning, OriginClaim.
+	Origin string
 }
+
+// Certificate origins.
+const (
+	// OriginFleetProvisioning: created over MQTT by the fleet provisioning
+	// API; removed if never registered.
+	OriginFleetProvisioning = "fleet-provisioning"
+	// OriginClaim: a temporary claim certificate from
+	// CreateProvisioningClaim; hidden from listings unless asked for.
+	OriginClaim = "claim"
+)
 
 // CertFilter narrows Certificates.List.
 type CertFilter struct {
 	CAID      string // only certificates issued by this registered CA
 	Ascending bool   // by creation date (then id); descending otherwise
+	// Origin, when set, lists only certificates of that origin; when
+	// empty, every certificate except OriginClaim ones.
+	Origin string
 }
 
 // Certificates is the certificate aggregate.
@@ -340,4 +358,45 @@ type Shadows interface {
 	// PurgeDeleted removes the tombstones deleted before the given time
 	// and returns how many it removed.
 	PurgeDeleted(ctx context.Context, before time.Time) (int, error)
+}
+
+// ProvisioningTemplate is a fleet provisioning or JITP template; its bodies
+// live in its versions.
+type ProvisioningTemplate struct {
+	Name                string
+	ID                  string
+	Description         string
+	Type                string // FLEET_PROVISIONING or JITP
+	Enabled             bool
+	ProvisioningRoleARN string
+	HookTargetARN       string // "" when there is no pre-provisioning hook
+	HookPayloadVersion  string
+	DefaultVersion      int64
+	NextVersion         int64 // the id the next version gets
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// ProvisioningTemplateVersion is one version of a template body.
+type ProvisioningTemplateVersion struct {
+	TemplateName string
+	ID           int64
+	Body         string
+	CreatedAt    time.Time
+}
+
+// ProvisioningTemplates is the provisioning template aggregate, ordered by
+// name; versions by id.
+type ProvisioningTemplates interface {
+	Get(ctx context.Context, name string) (ProvisioningTemplate, error)
+	Create(ctx context.Context, t ProvisioningTemplate) error // ErrExists when the name is taken
+	Update(ctx context.Context, t ProvisioningTemplate) error // ErrNotFound when missing
+	Delete(ctx context.Context, name string) error            // deletes its versions too
+	List(ctx context.Context, p Page) ([]ProvisioningTemplate, string, error)
+
+	GetVersion(ctx context.Context, name string, id int64) (ProvisioningTemplateVersion, error)
+	CreateVersion(ctx context.Context, v ProvisioningTemplateVersion) error // ErrExists when the id is taken
+	DeleteVersion(ctx context.Context, name string, id int64) error
+	// ListVersions lists a template's versions by id.
+	ListVersions(ctx context.Context, name string, p Page) ([]ProvisioningTemplateVersion, string, error)
 }

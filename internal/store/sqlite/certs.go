@@ -12,13 +12,13 @@ import (
 type certificates struct{ t *tx }
 
 const certCols = `id, pem, ca_id, status, mode, owned_by, customer_version, generation_id,
-	not_before, not_after, created_at, updated_at`
+	not_before, not_after, created_at, updated_at, origin`
 
 func scanCert(s scanner) (store.Certificate, error) {
 	var c store.Certificate
 	var nb, na, created, updated int64
 	err := s.Scan(&c.ID, &c.PEM, &c.CAID, &c.Status, &c.Mode, &c.OwnedBy, &c.CustomerVersion, &c.GenerationID,
-		&nb, &na, &created, &updated)
+		&nb, &na, &created, &updated, &c.Origin)
 	if err != nil {
 		return store.Certificate{}, err
 	}
@@ -35,9 +35,9 @@ func (s certificates) Get(ctx context.Context, id string) (store.Certificate, er
 }
 
 func (s certificates) Create(ctx context.Context, c store.Certificate) error {
-	_, err := s.t.exec(ctx, "INSERT INTO certificates ("+certCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := s.t.exec(ctx, "INSERT INTO certificates ("+certCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		c.ID, c.PEM, c.CAID, c.Status, c.Mode, c.OwnedBy, c.CustomerVersion, c.GenerationID,
-		c.NotBefore.UnixMilli(), c.NotAfter.UnixMilli(), c.CreatedAt.UnixMilli(), c.UpdatedAt.UnixMilli())
+		c.NotBefore.UnixMilli(), c.NotAfter.UnixMilli(), c.CreatedAt.UnixMilli(), c.UpdatedAt.UnixMilli(), c.Origin)
 	if err != nil {
 		return wrap(ctx, "create certificate "+strconv.Quote(c.ID), err)
 	}
@@ -47,9 +47,9 @@ func (s certificates) Create(ctx context.Context, c store.Certificate) error {
 func (s certificates) Update(ctx context.Context, c store.Certificate) error {
 	return s.t.execOne(ctx, "update certificate "+strconv.Quote(c.ID), `UPDATE certificates SET pem = ?, ca_id = ?,
 		status = ?, mode = ?, owned_by = ?, customer_version = ?, generation_id = ?, not_before = ?, not_after = ?,
-		created_at = ?, updated_at = ? WHERE id = ?`,
+		created_at = ?, updated_at = ?, origin = ? WHERE id = ?`,
 		c.PEM, c.CAID, c.Status, c.Mode, c.OwnedBy, c.CustomerVersion, c.GenerationID,
-		c.NotBefore.UnixMilli(), c.NotAfter.UnixMilli(), c.CreatedAt.UnixMilli(), c.UpdatedAt.UnixMilli(), c.ID)
+		c.NotBefore.UnixMilli(), c.NotAfter.UnixMilli(), c.CreatedAt.UnixMilli(), c.UpdatedAt.UnixMilli(), c.Origin, c.ID)
 }
 
 func (s certificates) Delete(ctx context.Context, id string) error {
@@ -65,6 +65,11 @@ func (s certificates) List(ctx context.Context, f store.CertFilter, p store.Page
 	q.b.WriteString("SELECT " + certCols + " FROM certificates")
 	if f.CAID != "" {
 		q.and("ca_id = ?", f.CAID)
+	}
+	if f.Origin != "" {
+		q.and("origin = ?", f.Origin)
+	} else {
+		q.and("origin <> ?", store.OriginClaim)
 	}
 	order := "created_at DESC, id DESC"
 	if f.Ascending {
