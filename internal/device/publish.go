@@ -86,10 +86,11 @@ var DefaultBackoff = Backoff{Min: time.Second, Max: 2 * time.Minute}
 
 // Delay is the wait before retry n (0 is the first retry).
 func (b Backoff) Delay(n int) time.Duration {
-	d := b.Max
-	if n < 32 && b.Min<<n > 0 && b.Min<<n < b.Max {
-		d = b.Min << n
+	d := b.Min
+	for i := 0; i < n && d < b.Max; i++ {
+		d *= 2
 	}
+	d = min(d, b.Max)
 	if d <= 1 {
 		return d
 	}
