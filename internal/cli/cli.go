@@ -39,7 +39,7 @@ func Execute() int {
 		SilenceErrors: true,
 	}
 	root.AddCommand(serverCmd(), versionCmd(), adminCmd())
-	root.AddCommand(benchCmd())
+	root.AddCommand(benchCmd(), deviceCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "roost:", err)
 		return 1

@@ -107,7 +107,7 @@ type PublishOptions struct {
 	Sensor    Sensor        // nil is RandomWalk()
 	Subscribe bool          // also subscribe to Topic and pass what comes back to Echo
 	Echo      func(topic string, payload []byte)
-	Sent      func(Reading) // after each PUBACK
+	Sent      func(Reading) // after each PUBACK; never at the same time as Echo
 	Backoff   Backoff       // zero is DefaultBackoff
 	Timeout   time.Duration // each connect and publish; 0 is DefaultTimeout
 	Log       *slog.Logger
@@ -135,7 +135,7 @@ type publisher struct {
 	fails   int           // connect failures and drops since the last acknowledged reading
 	delay   time.Duration // before the next connect, when fails > 0
 	sent    int
-	mu      sync.Mutex // serializes Echo
+	mu      sync.Mutex // serializes Echo and Sent
 	echoed  int        // mu held
 	echoCh  chan struct{}
 	pending Reading
@@ -220,7 +220,9 @@ func (p *publisher) publish(ctx context.Context) error {
 	p.sent++
 	p.fails = 0
 	if p.Sent != nil {
+		p.mu.Lock()
 		p.Sent(p.pending)
+		p.mu.Unlock()
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
+	"io"
 	"maps"
 	"net"
 	"path/filepath"
@@ -216,4 +218,25 @@ func Reason(err error) string {
 		return step + "Network"
 	}
 	return step + "Other"
+}
+
+// WriteSummary prints the report for a person: counts and rate, latency
+// percentiles of the whole flow, and failures by reason with one example
+// each.
+func (r *Report) WriteSummary(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "provisioned %d, failed %d in %s (%.1f devices/s)\n",
+		r.Provisioned, r.Failed, r.Elapsed.Round(time.Millisecond), r.Rate())
+	if len(r.Latencies) > 0 {
+		fmt.Fprintf(&b, "flow latency p50 %s p99 %s (claim connect, certificate, RegisterThing, connect as thing)\n",
+			r.Percentile(0.5).Round(time.Millisecond), r.Percentile(0.99).Round(time.Millisecond))
+	}
+	for _, reason := range slices.Sorted(maps.Keys(r.Failures)) {
+		fmt.Fprintf(&b, "failed %6d  %s  (e.g. %v)\n", r.Failures[reason], reason, r.Errors[reason])
+	}
+	if r.Published > 0 {
+		fmt.Fprintf(&b, "published %d readings\n", r.Published)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
