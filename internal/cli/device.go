@@ -143,7 +143,15 @@ func deviceProvisionCmd(level *string) *cobra.Command {
 			ctx, stop := signalContext(cmd)
 			defer stop()
 			id, err := device.Provision(ctx, o)
-			if err != nil {
+			var step *device.StepError
+			switch {
+			case errors.As(err, &step) && step.Step == device.StepConnect:
+				// The cloud registered it and it is saved: say so, as
+				// the next run will find it.
+				return fmt.Errorf("registered as %s and saved in %s, but: %w", id.ThingName, out, err)
+			case id != nil && err != nil:
+				return fmt.Errorf("registered as %s, but: %w", id.ThingName, err)
+			case err != nil:
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), id.ThingName)

@@ -132,3 +132,17 @@ func TestDeviceSimulate(t *testing.T) {
 		t.Fatalf("simulate without parameters: %q %v", out, err)
 	}
 }
+
+// When the identity cannot be saved the command fails and says which
+// thing the cloud registered. (Without --force, the unreadable --out
+// already fails the check for an earlier identity.)
+func TestDeviceProvisionCannotSave(t *testing.T) {
+	cloud := devicetest.Start(t).WithTemplate(t)
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	os.WriteFile(file, nil, 0o644)
+	_, _, err := runDevice(t, append([]string{"provision"}, claimArgs(cloud, "--param", "SerialNumber=8",
+		"--param", "BuildingName=home417", "--param", "Location=loft", "--out", file, "--force")...)...)
+	if err == nil || !strings.Contains(err.Error(), "registered as sensor_8, but: keep identity: ") {
+		t.Fatalf("want a keep error, got %v", err)
+	}
+}
