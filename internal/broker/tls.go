@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net"
+	"time"
 
 	"github.com/roost-iot/roost/internal/pki"
 )
@@ -55,6 +56,12 @@ func (t Trust) verify(cs tls.ConnectionState) error {
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
 	if err == nil {
 		return nil
+	}
+	// A certificate registered without its CA is trusted by its id, but
+	// only within its validity: an expired one (such as a provisioning
+	// claim after its 5 minutes) is refused like an expired chain.
+	if now := time.Now(); now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+		return errors.New("client certificate is expired or not yet valid")
 	}
 	if t.Registered != nil && t.Registered(pki.CertificateID(leaf.Raw)) {
 		return nil
