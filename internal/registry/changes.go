@@ -46,6 +46,7 @@ func (s *Service) notify(err error, c Change) error {
 	if err != nil {
 		return err
 	}
+	s.principals.invalidate(c)
 	w := &s.watchers
 	w.mu.Lock()
 	fns := make([]func(Change), 0, len(w.fns))

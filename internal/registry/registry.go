@@ -57,6 +57,7 @@ type Service struct {
 	validatePolicy func([]byte) error
 	now            func() time.Time
 	watchers       watchers
+	principals     principalCache
 }
 
 // New returns a registry over the given store.
