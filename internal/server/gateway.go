@@ -30,7 +30,7 @@ func (s *Server) startGateway() error {
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(s.ca.Certificate())
-	trust := broker.Trust{Roots: roots, Registered: s.registeredCert}
+	trust := broker.Trust{Roots: roots, Registered: s.registeredCert, Verified: &broker.VerifiedCache{}}
 	ln, err := tls.Listen("tcp", s.cfg.MQTTAddr, broker.TLSConfig(cert, trust))
 	if err != nil {
 		return fmt.Errorf("gateway listener: %w", err)
