@@ -47,6 +47,7 @@ func (s *Service) notify(err error, c Change) error {
 		return err
 	}
 	s.principals.invalidate(c)
+	s.things.invalidate(c)
 	w := &s.watchers
 	w.mu.Lock()
 	fns := make([]func(Change), 0, len(w.fns))

@@ -82,3 +82,41 @@ func (c *principalCache) drop(id string) {
 		}
 	}
 }
+
+// thingCache remembers things known to exist, for the hot existence check
+// of shadow requests. Only presence is cached: a thing created later is
+// found by the next miss, and DeleteThing notifies a Change that drops it.
+type thingCache struct {
+	mu  sync.Mutex
+	gen uint64              // mu held
+	m   map[string]struct{} // mu held
+}
+
+func (c *thingCache) has(name string) (bool, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.m[name]
+	return ok, c.gen
+}
+
+func (c *thingCache) put(name string, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.m == nil || len(c.m) >= maxCachedPrincipals {
+		c.m = map[string]struct{}{}
+	}
+	c.m[name] = struct{}{}
+}
+
+func (c *thingCache) invalidate(ch Change) {
+	if ch.Thing == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	delete(c.m, ch.Thing)
+}

@@ -215,3 +215,27 @@ func TestPrincipalCacheFollowsChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestThingExistsCache: existence is cached, a deleted thing is gone at
+// once, and a thing created after a miss is found.
+func TestThingExistsCache(t *testing.T) {
+	reg := newRegistry(t)
+	exists := func(name string) bool {
+		t.Helper()
+		ok, err := reg.ThingExists(ctx, name)
+		must(t, err)
+		return ok
+	}
+	if exists("t") {
+		t.Fatal("a missing thing exists")
+	}
+	_, err := reg.CreateThing(ctx, registry.CreateThingInput{Name: "t"})
+	must(t, err)
+	if !exists("t") || !exists("t") {
+		t.Fatal("a created thing does not exist")
+	}
+	must(t, reg.DeleteThing(ctx, "t", nil))
+	if exists("t") {
+		t.Fatal("a deleted thing still exists (stale cache)")
+	}
+}

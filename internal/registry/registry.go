@@ -58,6 +58,7 @@ type Service struct {
 	now            func() time.Time
 	watchers       watchers
 	principals     principalCache
+	things         thingCache
 }
 
 // New returns a registry over the given store.
