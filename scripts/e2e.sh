@@ -368,6 +368,45 @@ EOF
 AWS_SHARED_CREDENTIALS_FILE=$tmp/bad-credentials expect_error "list-things signed with a wrong secret" InvalidSignatureException list-things
 AWS_SHARED_CREDENTIALS_FILE=$tmp/bad-credentials expect_error "list-things signed with an unknown access key" UnrecognizedClientException list-things --profile unknown
 
+# ---------------------------------------------------------------- provisioning templates
+section "provisioning templates: seed 000's SensorTemplate"
+tbody="$here/../internal/provisioning/template/testdata/golden/seed000_sensor.template.json"
+role=arn:aws:iam::$account:role/Provisioning
+check "create-provisioning-template SensorTemplate" "SensorTemplate	1	arn:aws:iot:$region:$account:provisioningtemplate/SensorTemplate" \
+  "$(q create-provisioning-template --template-name SensorTemplate --template-body "file://$tbody" \
+      --provisioning-role-arn "$role" --enabled --query '[templateName,defaultVersionId,templateArn]' --output text)"
+check "describe-provisioning-template: enabled, fleet provisioning, version 1, role" "True	FLEET_PROVISIONING	1	$role" \
+  "$(q describe-provisioning-template --template-name SensorTemplate --query '[enabled,type,defaultVersionId,provisioningRoleArn]' --output text)"
+check "describe-provisioning-template returns the body as stored" "$(python3 -c 'import sys,json; print(json.dumps(json.load(open(sys.argv[1])), sort_keys=True))' "$tbody")" \
+  "$(q describe-provisioning-template --template-name SensorTemplate --query templateBody --output text | python3 -c 'import sys,json; print(json.dumps(json.load(sys.stdin), sort_keys=True))')"
+expect_error "create-provisioning-template again" ResourceAlreadyExistsException create-provisioning-template \
+  --template-name SensorTemplate --template-body "file://$tbody" --provisioning-role-arn "$role"
+expect_error "create-provisioning-template with a malformed body" InvalidRequestException create-provisioning-template \
+  --template-name Broken --template-body '{"Resources":' --provisioning-role-arn "$role"
+expect_error "create-provisioning-template with a Lambda hook (Roost calls HTTP hooks)" InvalidRequestException create-provisioning-template \
+  --template-name LambdaHook --template-body "file://$tbody" --provisioning-role-arn "$role" \
+  --pre-provisioning-hook "targetArn=arn:aws:lambda:$region:$account:function:hook"
+expect_error "describe-provisioning-template of an unknown template" ResourceNotFoundException describe-provisioning-template --template-name Nope
+check "create-provisioning-template-version --set-as-default" "2	True" \
+  "$(q create-provisioning-template-version --template-name SensorTemplate --template-body "file://$tbody" --set-as-default --query '[versionId,isDefaultVersion]' --output text)"
+check "list-provisioning-template-versions" "1 False 2 True" \
+  "$(q list-provisioning-template-versions --template-name SensorTemplate --query 'versions[].[versionId,isDefaultVersion]' --output text | tr '\t\n' '  ' | sed 's/ $//')"
+expect_error "delete-provisioning-template-version of the default version" DeleteConflictException \
+  delete-provisioning-template-version --template-name SensorTemplate --version-id 2
+ok "update-provisioning-template --default-version-id 1 --no-enabled" update-provisioning-template --template-name SensorTemplate --default-version-id 1 --no-enabled
+check "describe-provisioning-template after the update" "False	1" \
+  "$(q describe-provisioning-template --template-name SensorTemplate --query '[enabled,defaultVersionId]' --output text)"
+ok "delete-provisioning-template-version 2" delete-provisioning-template-version --template-name SensorTemplate --version-id 2
+ok "update-provisioning-template --enabled" update-provisioning-template --template-name SensorTemplate --enabled
+check "list-provisioning-templates" "SensorTemplate	True	FLEET_PROVISIONING" \
+  "$(q list-provisioning-templates --query 'templates[].[templateName,enabled,type]' --output text)"
+claim_id=$(q create-provisioning-claim --template-name SensorTemplate --query certificateId --output text)
+check_match "create-provisioning-claim returns a certificate id" '^[0-9a-f]{64}$' "$claim_id"
+check "the claim certificate is not in list-certificates" 0 \
+  "$(q list-certificates --query "length(certificates[?certificateId=='$claim_id'])" --output text)"
+check "the claim certificate carries the template's claim policy" RoostProvisioningClaim-SensorTemplate \
+  "$(q list-attached-policies --target "arn:aws:iot:$region:$account:cert/$claim_id" --query 'policies[].policyName' --output text)"
+
 # ================================================================ 4. boto3
 section "seed 000 with boto3 (scripts/e2e/seed000_boto3.py)"
 boto3_run() { # $1: setup|verify

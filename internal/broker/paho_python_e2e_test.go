@@ -146,3 +146,62 @@ func checkPubSub(t *testing.T, events []pyEvent, own string, refused int, closed
 		t.Errorf("the connection ended with rc %d, want a normal disconnection", last.RC)
 	}
 }
+
+// TestPythonPahoSeed004Shadow runs seed 004's motion-sensor script (Python
+// paho, client id xinwenfu0, TLS 1.2, QoS 0 subscription to
+// update/accepted, QoS 1 reported updates) against the thing
+// IoT-motion-sensor: every update is accepted with its reported state and
+// a growing version, and the shadow holds the last reading.
+func TestPythonPahoSeed004Shadow(t *testing.T) {
+	t.Parallel()
+	py := pythonWithPaho(t)
+	g := startGateway(t)
+	const thing = "IoT-motion-sensor"
+	g.device(thing, "Admin", map[string]string{"room": "lab"})
+	host, port, err := net.SplitHostPort(g.addr())
+	must(t, err)
+	events := runPython(t, py, "testdata/paho_shadow_seed004.py", "--host", host, "--port", port, "--ca", g.ca,
+		"--cert", g.certFile(thing), "--key", g.keyFile(thing), "--thing", thing, "--count", "4")
+	var sent []string
+	var versions []int
+	for _, e := range events {
+		switch e.Event {
+		case "connack":
+			if e.RC != 0 {
+				t.Fatalf("CONNACK %d", e.RC)
+			}
+		case "suback":
+			if !slices.Equal(e.Codes, []int{0}) {
+				t.Errorf("SUBACK %v, want [0]", e.Codes)
+			}
+		case "publish":
+			sent = append(sent, e.Payload)
+		case "message":
+			var acc struct {
+				State struct {
+					Reported map[string]any `json:"reported"`
+				} `json:"state"`
+				Version int `json:"version"`
+			}
+			must(t, json.Unmarshal([]byte(e.Payload), &acc))
+			var want struct {
+				State struct {
+					Reported map[string]any `json:"reported"`
+				} `json:"state"`
+			}
+			must(t, json.Unmarshal([]byte(sent[len(versions)]), &want))
+			if acc.State.Reported["motion"] != want.State.Reported["motion"] || acc.State.Reported["time"] != want.State.Reported["time"] {
+				t.Errorf("accepted %s for %s", e.Payload, sent[len(versions)])
+			}
+			versions = append(versions, acc.Version)
+		}
+	}
+	if len(versions) != 4 || !slices.IsSorted(versions) || versions[0] != 1 || versions[3] != 4 {
+		t.Fatalf("accepted versions %v, want 1..4 (events %+v)", versions, events)
+	}
+	doc, err := g.srv.Server.Broker().Shadows().Get(ctx, thing, "", "")
+	must(t, err)
+	if !bytes.Contains(doc, []byte(`"motion":1`)) || !bytes.Contains(doc, []byte(`"version":4`)) {
+		t.Errorf("shadow after the script: %s", doc)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -105,3 +106,43 @@ func selfSigned(t *testing.T) tls.Certificate {
 	}
 	return c
 }
+
+// TestVerifiedCache: a certificate whose chain verified is accepted again
+// from the cache, an expired one never is, and a self-signed one is not
+// cached by its refusal.
+func TestVerifiedCache(t *testing.T) {
+	ca, _ := pki.NewCA("roost", time.Now())
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.Certificate())
+	v := &VerifiedCache{}
+	trust := Trust{Roots: roots, Verified: v}
+	state := func(pemText []byte) tls.ConnectionState {
+		x, err := pki.ParseCertificatePEM(pemText)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tls.ConnectionState{PeerCertificates: []*x509.Certificate{x}}
+	}
+	dev, _ := ca.Issue(ctx, &pki.IssueRequest{KeyType: pki.KeyECDSAP256})
+	if err := trust.verify(state(dev.CertPEM)); err != nil {
+		t.Fatalf("first verify: %v", err)
+	}
+	x, _ := pki.ParseCertificatePEM(dev.CertPEM)
+	if !v.has(sha256Sum(x.Raw)) {
+		t.Fatal("a verified certificate was not cached")
+	}
+	if err := (Trust{Roots: x509.NewCertPool(), Verified: v}).verify(state(dev.CertPEM)); err != nil {
+		t.Fatalf("a cached certificate was verified again: %v", err)
+	}
+	short, _ := ca.Issue(ctx, &pki.IssueRequest{KeyType: pki.KeyECDSAP256, NotAfter: time.Now().Add(-time.Second)})
+	if err := trust.verify(state(short.CertPEM)); err == nil {
+		t.Fatal("an expired certificate passed")
+	}
+	self := selfSigned(t)
+	sx, _ := x509.ParseCertificate(self.Certificate[0])
+	if err := trust.verify(tls.ConnectionState{PeerCertificates: []*x509.Certificate{sx}}); err == nil || v.has(sha256Sum(sx.Raw)) {
+		t.Fatalf("a self-signed certificate: %v, cached %v", err, v.has(sha256Sum(sx.Raw)))
+	}
+}
+
+func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }

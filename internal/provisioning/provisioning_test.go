@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 
 var ctx = context.Background()
 
-func newService(t *testing.T) (*Service, *registry.Service) {
+func newService(t testing.TB) (*Service, *registry.Service) {
 	t.Helper()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roost.db"))
 	if err != nil {
@@ -98,4 +99,40 @@ func TestServeFormats(t *testing.T) {
 	if reply != "$aws/certificates/create-from-csr/cbor/rejected" || cbor.Unmarshal(payload, &rej) != nil || rej.StatusCode != 400 {
 		t.Fatalf("cbor rejection: %s %+v", reply, rej)
 	}
+}
+
+// FuzzServe feeds the MQTT provisioning API arbitrary topics and payloads
+// (the token, the RegisterThing parameters, CSRs, JSON and CBOR): every
+// request gets an accepted or rejected answer in its format, never a panic.
+func FuzzServe(f *testing.F) {
+	svc, reg := newService(f)
+	_, err := reg.CreateProvisioningTemplate(ctx, registry.CreateTemplateInput{Name: "T", Enabled: true,
+		ProvisioningRoleARN: "arn:aws:iam::123456789012:role/p",
+		Body: `{"Parameters":{"S":{"Type":"String"},"AWS::IoT::Certificate::Id":{"Type":"String"}},"Resources":{
+			"thing":{"Type":"AWS::IoT::Thing","Properties":{"ThingName":{"Fn::Join":["",["t_",{"Ref":"S"}]]}}},
+			"certificate":{"Type":"AWS::IoT::Certificate","Properties":{"CertificateId":{"Ref":"AWS::IoT::Certificate::Id"},"Status":"ACTIVE"}}}}`})
+	if err != nil {
+		f.Fatal(err)
+	}
+	c, err := reg.CreateProvisioningCertificate(ctx, "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	tok := svc.token(c.ID)
+	f.Add("$aws/provisioning-templates/T/provision/json", []byte(`{"certificateOwnershipToken":"`+tok+`","parameters":{"S":"x"}}`))
+	f.Add("$aws/provisioning-templates/T/provision/json", []byte(`{"certificateOwnershipToken":"`+tok+`","parameters":{"S":1}}`))
+	f.Add("$aws/provisioning-templates/T/provision/cbor", []byte{0xa1, 0x61, 0x61, 0x01})
+	f.Add("$aws/provisioning-templates//provision/json", []byte(`{}`))
+	f.Add("$aws/certificates/create-from-csr/json", []byte(`{"certificateSigningRequest":"-----BEGIN CERTIFICATE REQUEST-----\nAA==\n-----END CERTIFICATE REQUEST-----"}`))
+	f.Add("$aws/certificates/create/cbor", []byte{})
+	f.Fuzz(func(t *testing.T, topic string, payload []byte) {
+		// Issuing certificates is slow and not what is fuzzed here.
+		if strings.HasPrefix(topic, "$aws/certificates/create/") {
+			return
+		}
+		reply, body := svc.Serve(ctx, Request{Topic: topic, Payload: payload, ClientID: "fuzz"})
+		if !strings.HasPrefix(reply, topic+"/") || len(body) == 0 {
+			t.Fatalf("%q answered on %q with %q", topic, reply, body)
+		}
+	})
 }

@@ -46,6 +46,8 @@ func (s *Service) notify(err error, c Change) error {
 	if err != nil {
 		return err
 	}
+	s.principals.invalidate(c)
+	s.things.invalidate(c)
 	w := &s.watchers
 	w.mu.Lock()
 	fns := make([]func(Change), 0, len(w.fns))

@@ -44,8 +44,21 @@ func (p *Principal) ThingFor(clientID string) (PrincipalThing, bool) {
 }
 
 // Principal resolves a certificate id (hex SHA-256 of the DER) for the
-// gateway. A missing certificate is a NotFound error.
+// gateway. A missing certificate is a NotFound error. The result is shared
+// and cached until a change affects it: callers must not modify it.
 func (s *Service) Principal(ctx context.Context, certID string) (*Principal, error) {
+	p, gen := s.principals.get(certID)
+	if p != nil {
+		return p, nil
+	}
+	p, err := s.loadPrincipal(ctx, certID)
+	if err == nil {
+		s.principals.put(p, gen)
+	}
+	return p, err
+}
+
+func (s *Service) loadPrincipal(ctx context.Context, certID string) (*Principal, error) {
 	var out *Principal
 	err := s.view(ctx, func(tx store.Tx) error {
 		c, err := tx.Certificates().Get(ctx, certID)

@@ -156,3 +156,86 @@ func TestPrincipalExclusiveThing(t *testing.T) {
 		t.Fatal("unknown certificate must be an error")
 	}
 }
+
+// TestPrincipalCacheFollowsChanges: Principal is cached, and every change
+// that alters what a certificate may do is seen by the next call, also
+// from inside a watcher (the gateway re-resolves there).
+func TestPrincipalCacheFollowsChanges(t *testing.T) {
+	reg := newRegistry(t)
+	c, err := reg.CreateKeysAndCertificate(ctx, true)
+	must(t, err)
+	_, err = reg.CreatePolicy(ctx, "p", doc, nil)
+	must(t, err)
+	_, err = reg.CreateThing(ctx, registry.CreateThingInput{Name: "t", Attributes: map[string]string{"a": "1"}})
+	must(t, err)
+	must(t, reg.AttachThingPrincipal(ctx, "t", c.ARN, ""))
+
+	var seen []*registry.Principal
+	cancel := reg.Watch(func(registry.Change) {
+		p, err := reg.Principal(ctx, c.ID)
+		if err == nil {
+			seen = append(seen, p)
+		}
+	})
+	defer cancel()
+	get := func() *registry.Principal {
+		t.Helper()
+		p, err := reg.Principal(ctx, c.ID)
+		must(t, err)
+		return p
+	}
+	first := get()
+	if get() != first {
+		t.Error("a second Principal call without changes was not served from the cache")
+	}
+	must(t, reg.AttachPolicy(ctx, "p", c.ARN))
+	if p := get(); len(p.Policies) != 1 || seen[len(seen)-1] != p {
+		t.Errorf("after AttachPolicy: %d policies (the watcher saw the same principal: %v)", len(p.Policies), seen[len(seen)-1] == p)
+	}
+	must(t, reg.UpdateThing(ctx, registry.UpdateThingInput{Name: "t", Attributes: map[string]string{"a": "2"}, HasAttributes: true}))
+	if p := get(); p.Things[0].Attributes["a"] != "2" {
+		t.Errorf("after UpdateThing: attributes %v", p.Things[0].Attributes)
+	}
+	_, err = reg.CreatePolicyVersion(ctx, "p", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iot:*","Resource":"*"}]}`, true)
+	must(t, err)
+	if p := get(); p.Policies[0].Version != 2 {
+		t.Errorf("after a new default version: version %d", p.Policies[0].Version)
+	}
+	must(t, reg.UpdateCertificate(ctx, c.ID, registry.StatusRevoked))
+	if p := get(); p.Status != registry.StatusRevoked {
+		t.Errorf("after UpdateCertificate: %s", p.Status)
+	}
+	must(t, reg.DetachThingPrincipal(ctx, "t", c.ARN))
+	if p := get(); len(p.Things) != 0 {
+		t.Errorf("after DetachThingPrincipal: %d things", len(p.Things))
+	}
+	for i, p := range seen {
+		if p == first {
+			t.Errorf("watcher call %d saw the principal cached before the change", i)
+		}
+	}
+}
+
+// TestThingExistsCache: existence is cached, a deleted thing is gone at
+// once, and a thing created after a miss is found.
+func TestThingExistsCache(t *testing.T) {
+	reg := newRegistry(t)
+	exists := func(name string) bool {
+		t.Helper()
+		ok, err := reg.ThingExists(ctx, name)
+		must(t, err)
+		return ok
+	}
+	if exists("t") {
+		t.Fatal("a missing thing exists")
+	}
+	_, err := reg.CreateThing(ctx, registry.CreateThingInput{Name: "t"})
+	must(t, err)
+	if !exists("t") || !exists("t") {
+		t.Fatal("a created thing does not exist")
+	}
+	must(t, reg.DeleteThing(ctx, "t", nil))
+	if exists("t") {
+		t.Fatal("a deleted thing still exists (stale cache)")
+	}
+}

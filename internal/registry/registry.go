@@ -57,6 +57,8 @@ type Service struct {
 	validatePolicy func([]byte) error
 	now            func() time.Time
 	watchers       watchers
+	principals     principalCache
+	things         thingCache
 }
 
 // New returns a registry over the given store.

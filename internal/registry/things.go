@@ -95,6 +95,26 @@ func (s *Service) DescribeThing(ctx context.Context, name string) (Thing, error)
 	return s.thing(t), err
 }
 
+// ThingExists reports whether a thing exists. Things known to exist are
+// cached until a change to them (DeleteThing notifies one), so the shadow
+// service's check per request costs no store query.
+func (s *Service) ThingExists(ctx context.Context, name string) (bool, error) {
+	ok, gen := s.things.has(name)
+	if ok {
+		return true, nil
+	}
+	_, err := s.DescribeThing(ctx, name)
+	var re *Error
+	if errors.As(err, &re) && re.Code == NotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	s.things.put(name, gen)
+	return true, nil
+}
+
 // UpdateThingInput is UpdateThing's input; nil fields are left unchanged.
 type UpdateThingInput struct {
 	Name            string

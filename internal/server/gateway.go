@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -16,7 +15,6 @@ import (
 	"github.com/roost-iot/roost/internal/broker"
 	"github.com/roost-iot/roost/internal/mqtt"
 	"github.com/roost-iot/roost/internal/provisioning"
-	"github.com/roost-iot/roost/internal/registry"
 	"github.com/roost-iot/roost/internal/shadow"
 	"github.com/roost-iot/roost/internal/sigv4"
 )
@@ -30,7 +28,7 @@ func (s *Server) startGateway() error {
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(s.ca.Certificate())
-	trust := broker.Trust{Roots: roots, Registered: s.registeredCert}
+	trust := broker.Trust{Roots: roots, Registered: s.registeredCert, Verified: &broker.VerifiedCache{}}
 	ln, err := tls.Listen("tcp", s.cfg.MQTTAddr, broker.TLSConfig(cert, trust))
 	if err != nil {
 		return fmt.Errorf("gateway listener: %w", err)
@@ -53,7 +51,7 @@ func (s *Server) startGateway() error {
 	if err := s.startProvisioning(); err != nil {
 		return err
 	}
-	s.broker.ServeShadows(shadow.New(s.db, time.Now, shadow.Options{Things: shadow.ThingsFunc(s.thingExists)}))
+	s.broker.ServeShadows(shadow.New(s.db, time.Now, shadow.Options{Things: shadow.ThingsFunc(s.reg.ThingExists)}))
 	go s.broker.Serve(ln)
 	hl, err := tls.Listen("tcp", s.cfg.HTTPSAddr, broker.HTTPSTLSConfig(cert, trust))
 	if err != nil {
@@ -126,14 +124,4 @@ type provisioningRoute struct{ svc *provisioning.Service }
 func (p provisioningRoute) HandlePublish(ctx context.Context, r broker.Request) {
 	topic, payload := p.svc.Serve(ctx, provisioning.Request{Topic: r.Topic, Payload: r.Payload, ClientID: r.ClientID, CertID: r.CertID})
 	r.Reply(topic, payload)
-}
-
-// thingExists tells the shadow service whether a thing is registered.
-func (s *Server) thingExists(ctx context.Context, name string) (bool, error) {
-	_, err := s.reg.DescribeThing(ctx, name)
-	var re *registry.Error
-	if errors.As(err, &re) && re.Code == registry.NotFound {
-		return false, nil
-	}
-	return err == nil, err
 }

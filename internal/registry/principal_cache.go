@@ -1,0 +1,122 @@
+package registry
+
+import "sync"
+
+// maxCachedPrincipals bounds the principal cache; past it the cache starts
+// over (a fleet reconnecting after a restart refills it at connect rate).
+const maxCachedPrincipals = 100_000
+
+// principalCache keeps resolved principals by certificate id, so that a
+// device's CONNECT does not cost four store queries. It is invalidated
+// from notify, before the watchers run, so that the gateway's live
+// revocation re-resolves from the store. A load that overlaps any change
+// is returned but not cached (gen), so a stale principal never sticks.
+type principalCache struct {
+	mu      sync.Mutex
+	gen     uint64                         // mu held
+	m       map[string]*Principal          // mu held
+	byThing map[string]map[string]struct{} // thing name -> certificate ids; mu held
+}
+
+func (c *principalCache) get(id string) (*Principal, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[id], c.gen
+}
+
+// put caches p unless something changed since gen was read.
+func (c *principalCache) put(p *Principal, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.m == nil || len(c.m) >= maxCachedPrincipals {
+		c.m, c.byThing = map[string]*Principal{}, map[string]map[string]struct{}{}
+	}
+	c.m[p.CertID] = p
+	for _, t := range p.Things {
+		ids := c.byThing[t.Name]
+		if ids == nil {
+			ids = map[string]struct{}{}
+			c.byThing[t.Name] = ids
+		}
+		ids[p.CertID] = struct{}{}
+	}
+}
+
+// invalidate drops what a change can affect. Policy and group changes
+// reach principals through documents and memberships the cache does not
+// index, and are rare: they clear it.
+func (c *principalCache) invalidate(ch Change) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	if ch.Policy != "" || ch.Group != "" {
+		c.m, c.byThing = nil, nil
+		return
+	}
+	if ch.CertID != "" {
+		c.drop(ch.CertID)
+	}
+	if ch.Thing != "" {
+		for id := range c.byThing[ch.Thing] {
+			c.drop(id)
+		}
+		delete(c.byThing, ch.Thing)
+	}
+}
+
+func (c *principalCache) drop(id string) {
+	p := c.m[id]
+	if p == nil {
+		return
+	}
+	delete(c.m, id)
+	for _, t := range p.Things {
+		if ids := c.byThing[t.Name]; ids != nil {
+			delete(ids, id)
+			if len(ids) == 0 {
+				delete(c.byThing, t.Name)
+			}
+		}
+	}
+}
+
+// thingCache remembers things known to exist, for the hot existence check
+// of shadow requests. Only presence is cached: a thing created later is
+// found by the next miss, and DeleteThing notifies a Change that drops it.
+type thingCache struct {
+	mu  sync.Mutex
+	gen uint64              // mu held
+	m   map[string]struct{} // mu held
+}
+
+func (c *thingCache) has(name string) (bool, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.m[name]
+	return ok, c.gen
+}
+
+func (c *thingCache) put(name string, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.m == nil || len(c.m) >= maxCachedPrincipals {
+		c.m = map[string]struct{}{}
+	}
+	c.m[name] = struct{}{}
+}
+
+func (c *thingCache) invalidate(ch Change) {
+	if ch.Thing == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	delete(c.m, ch.Thing)
+}
