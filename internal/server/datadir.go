@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"net"
 	"os"
@@ -109,27 +110,35 @@ func ensureServerCert(dir string, ca *pki.CA, hosts []string, now time.Time) err
 	return writeFile(certPath, certPEM, 0o644)
 }
 
-// accountID returns the configured account id, or the one generated on
-// first start.
-func accountID(ctx context.Context, st store.Store, configured string) (string, error) {
-	if configured != "" {
-		return configured, nil
-	}
+// accountID returns the installation's account id: the configured one,
+// which is then recorded, else the recorded one, else one generated and
+// recorded on first start. Recording a configured id matters: policies
+// name the account in their ARNs, so a later start without the flag must
+// not invent another (every device would be refused).
+func accountID(ctx context.Context, st store.Store, configured string, log *slog.Logger) (string, error) {
 	var id string
 	err := st.Update(ctx, func(tx store.Tx) error {
 		v, err := tx.Meta().Get(ctx, metaAccount)
-		if err == nil {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		switch {
+		case configured != "" && v != "" && v != configured:
+			log.Warn("the account id differs from the one this data directory was used with: ARNs in existing policies keep the old one",
+				"configured", configured, "recorded", v)
+			id = configured
+		case configured != "":
+			id = configured
+		case v != "":
 			id = v
 			return nil
+		default:
+			n, err := rand.Int(rand.Reader, big.NewInt(9e11))
+			if err != nil {
+				return err
+			}
+			id = fmt.Sprintf("%012d", n.Int64()+1e11) // 12 digits, no leading zero
 		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		n, err := rand.Int(rand.Reader, big.NewInt(9e11))
-		if err != nil {
-			return err
-		}
-		id = fmt.Sprintf("%012d", n.Int64()+1e11) // 12 digits, no leading zero
 		return tx.Meta().Put(ctx, metaAccount, id)
 	})
 	return id, err

@@ -96,7 +96,7 @@ func (s *Server) openDataDir(ctx context.Context) error {
 	if err := ensureServerCert(dir, s.ca, s.cfg.Hosts, now); err != nil {
 		return err
 	}
-	if s.account, err = accountID(ctx, s.db, s.cfg.AccountID); err != nil {
+	if s.account, err = accountID(ctx, s.db, s.cfg.AccountID, s.log); err != nil {
 		return fmt.Errorf("account id: %w", err)
 	}
 	s.creds = iam.New(s.db)
