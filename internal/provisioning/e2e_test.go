@@ -365,6 +365,18 @@ func TestRegisterThingCSRAndCBOR(t *testing.T) {
 	if res != "accepted" || v["thingName"] != "sensor_0002" {
 		t.Fatalf("RegisterThing over CBOR: %s %v", res, v)
 	}
+
+	// Disabling the template takes effect at once (templates are cached
+	// between writes), and enabling it again too.
+	for _, enabled := range []bool{false, true} {
+		_, err = e.iot.UpdateProvisioningTemplate(ctx, &iot.UpdateProvisioningTemplateInput{TemplateName: aws.String("SensorTemplate"), Enabled: aws.Bool(enabled)})
+		must(t, err)
+		_, _, token := d.createCert("cbor")
+		res, v = d.register("SensorTemplate", "cbor", token, seedParams("0005", "cellar"))
+		if want := map[bool]string{false: "rejected", true: "accepted"}[enabled]; res != want {
+			t.Fatalf("enabled=%v: %s %v, want %s", enabled, res, v, want)
+		}
+	}
 }
 
 // TestRegisterThingRefusals: each refusal is AWS-shaped and leaves the

@@ -52,16 +52,19 @@ func (s *Service) registerThing(ctx context.Context, name, format string, r Requ
 	if err != nil {
 		return nil, err
 	}
-	cert, err := s.pendingCertificate(ctx, certID)
-	if err != nil {
-		return nil, err
-	}
 	tpl, t, err := s.fleetTemplate(ctx, name)
 	if err != nil {
 		return nil, err
 	}
 	params := in.Parameters
 	if tpl.HookTargetARN != "" {
+		// The hook gets the certificate; a spent token must not reach it.
+		// Without a hook, Provision checks the certificate in its
+		// transaction, which saves a read per device.
+		cert, err := s.pendingCertificate(ctx, certID)
+		if err != nil {
+			return nil, err
+		}
 		if params, err = s.runHook(ctx, tpl, cert, r, params); err != nil {
 			return nil, err
 		}
@@ -134,6 +137,9 @@ func provisionRejection(err error) error {
 	}
 	switch re.Code {
 	case registry.CertificateState:
+		if strings.Contains(re.Message, "no longer exists") {
+			return reject(400, "InvalidCertificateOwnershipToken", "The certificate of this ownership token no longer exists.")
+		}
 		return reject(400, "InvalidCertificateOwnershipToken", "Certificate ownership token has already been used.")
 	case registry.NotFound:
 		return reject(400, "ResourceNotFound", "%s", re.Message)

@@ -46,8 +46,12 @@ func (s *Service) Provision(ctx context.Context, in ProvisionInput) (ProvisionRe
 	var out ProvisionResult
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		cert, err := tx.Certificates().Get(ctx, certID)
+		if errors.Is(err, store.ErrNotFound) {
+			// Reaped or deleted since its token was issued.
+			return errf(CertificateState, "The certificate %s no longer exists", certID)
+		}
 		if err != nil {
-			return notFound(err, "The certificate %s does not exist", certID)
+			return err
 		}
 		if cert.Status != StatusPendingActivation {
 			return errf(CertificateState, "The certificate %s has already been provisioned", certID)

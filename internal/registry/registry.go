@@ -59,6 +59,7 @@ type Service struct {
 	watchers       watchers
 	principals     principalCache
 	things         thingCache
+	templates      templateCache
 }
 
 // New returns a registry over the given store.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/roost-iot/roost/internal/provisioning/template"
@@ -128,7 +129,7 @@ func (s *Service) CreateProvisioningTemplate(ctx context.Context, in CreateTempl
 		Enabled: in.Enabled, ProvisioningRoleARN: in.ProvisioningRoleARN, DefaultVersion: 1, NextVersion: 2,
 		CreatedAt: now, UpdatedAt: now}
 	setHook(&t, in.Hook)
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := s.updateTemplates(ctx, func(tx store.Tx) error {
 		err := tx.ProvisioningTemplates().Create(ctx, t)
 		if errors.Is(err, store.ErrExists) {
 			return exists(in.Name, s.ARN(KindProvisioningTemplate, in.Name), "Template %s already exists", in.Name)
@@ -146,7 +147,21 @@ func (s *Service) CreateProvisioningTemplate(ctx context.Context, in CreateTempl
 }
 
 // DescribeProvisioningTemplate returns a template and its default body.
+// Templates are read on every RegisterThing and written rarely: they are
+// cached until the next template write.
 func (s *Service) DescribeProvisioningTemplate(ctx context.Context, name string) (ProvisioningTemplate, error) {
+	t, gen, ok := s.templates.get(name)
+	if ok {
+		return t, nil
+	}
+	t, err := s.describeProvisioningTemplate(ctx, name)
+	if err == nil {
+		s.templates.put(t, gen)
+	}
+	return t, err
+}
+
+func (s *Service) describeProvisioningTemplate(ctx context.Context, name string) (ProvisioningTemplate, error) {
 	var out ProvisioningTemplate
 	err := s.view(ctx, func(tx store.Tx) error {
 		t, err := tx.ProvisioningTemplates().Get(ctx, name)
@@ -205,7 +220,7 @@ func (s *Service) UpdateProvisioningTemplate(ctx context.Context, in UpdateTempl
 			return err
 		}
 	}
-	return s.store.Update(ctx, func(tx store.Tx) error {
+	return s.updateTemplates(ctx, func(tx store.Tx) error {
 		t, err := tx.ProvisioningTemplates().Get(ctx, in.Name)
 		if err != nil {
 			return notFound(err, "The provisioning template %s does not exist", in.Name)
@@ -238,7 +253,7 @@ func (s *Service) UpdateProvisioningTemplate(ctx context.Context, in UpdateTempl
 
 // DeleteProvisioningTemplate deletes a template, its versions and tags.
 func (s *Service) DeleteProvisioningTemplate(ctx context.Context, name string) error {
-	return s.store.Update(ctx, func(tx store.Tx) error {
+	return s.updateTemplates(ctx, func(tx store.Tx) error {
 		if err := tx.ProvisioningTemplates().Delete(ctx, name); err != nil {
 			return notFound(err, "The provisioning template %s does not exist", name)
 		}
@@ -252,7 +267,7 @@ func (s *Service) CreateProvisioningTemplateVersion(ctx context.Context, name, b
 		return TemplateVersion{}, err
 	}
 	var out TemplateVersion
-	err := s.store.Update(ctx, func(tx store.Tx) error {
+	err := s.updateTemplates(ctx, func(tx store.Tx) error {
 		pt := tx.ProvisioningTemplates()
 		t, err := pt.Get(ctx, name)
 		if err != nil {
@@ -325,7 +340,7 @@ func (s *Service) ListProvisioningTemplateVersions(ctx context.Context, name str
 // DeleteProvisioningTemplateVersion deletes a version other than the
 // default one.
 func (s *Service) DeleteProvisioningTemplateVersion(ctx context.Context, name string, id int64) error {
-	return s.store.Update(ctx, func(tx store.Tx) error {
+	return s.updateTemplates(ctx, func(tx store.Tx) error {
 		t, err := tx.ProvisioningTemplates().Get(ctx, name)
 		if err != nil {
 			return notFound(err, "The provisioning template %s does not exist", name)
@@ -338,4 +353,44 @@ func (s *Service) DeleteProvisioningTemplateVersion(ctx context.Context, name st
 		}
 		return nil
 	})
+}
+
+// updateTemplates runs a template write and drops the template cache,
+// also when the write fails (it may have been applied before the error).
+func (s *Service) updateTemplates(ctx context.Context, fn func(store.Tx) error) error {
+	defer s.templates.clear()
+	return s.store.Update(ctx, fn)
+}
+
+// templateCache holds described templates by name.
+type templateCache struct {
+	mu  sync.Mutex
+	gen uint64                          // mu held
+	m   map[string]ProvisioningTemplate // mu held
+}
+
+func (c *templateCache) get(name string) (ProvisioningTemplate, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.m[name]
+	return t, c.gen, ok
+}
+
+func (c *templateCache) put(t ProvisioningTemplate, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.m == nil || len(c.m) >= 1024 {
+		c.m = map[string]ProvisioningTemplate{}
+	}
+	c.m[t.Name] = t
+}
+
+func (c *templateCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.m = nil
 }
