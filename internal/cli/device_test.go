@@ -3,11 +3,18 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iot"
+	iottypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
 
 	"github.com/roost-iot/roost/internal/device"
 	"github.com/roost-iot/roost/internal/device/devicetest"
@@ -144,5 +151,67 @@ func TestDeviceProvisionCannotSave(t *testing.T) {
 		"--param", "BuildingName=home417", "--param", "Location=loft", "--out", file, "--force")...)...)
 	if err == nil || !strings.Contains(err.Error(), "registered as sensor_8, but: keep identity: ") {
 		t.Fatalf("want a keep error, got %v", err)
+	}
+}
+
+// Seed 000 end to end with the commands: SensorTemplate with a
+// pre-provisioning hook that allows listed serial numbers and denies a
+// denylisted one; two devices in different rooms, each publishing on its
+// own topic; then a device onboarded by trusted user with a claim from
+// CreateProvisioningClaim.
+func TestDeviceSeed000HookAndTrustedUser(t *testing.T) {
+	cloud := devicetest.Start(t)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev struct{ Parameters map[string]string }
+		json.NewDecoder(r.Body).Decode(&ev)
+		serial := ev.Parameters["SerialNumber"]
+		json.NewEncoder(w).Encode(map[string]bool{"allowProvisioning": serial != "666" && strings.HasPrefix(serial, "00")})
+	}))
+	defer hook.Close()
+	_, err := cloud.IoT.CreateProvisioningTemplate(context.Background(), &iot.CreateProvisioningTemplateInput{
+		TemplateName: aws.String(devicetest.Template), TemplateBody: aws.String(devicetest.SensorTemplate), Enabled: aws.Bool(true),
+		ProvisioningRoleArn: aws.String("arn:aws:iam::123456789012:role/Provisioning"),
+		PreProvisioningHook: &iottypes.ProvisioningHook{TargetArn: aws.String(hook.URL)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	provision := func(claimCert, claimKey, serial, location string) (string, string, error) {
+		dir := filepath.Join(t.TempDir(), serial)
+		out, _, err := runDevice(t, "provision", "--endpoint", cloud.Endpoint, "--ca", cloud.CAFile, "--claim-cert", claimCert,
+			"--claim-key", claimKey, "--template", devicetest.Template, "--param", "SerialNumber="+serial,
+			"--param", "BuildingName=home417", "--param", "Location="+location, "--out", dir)
+		return strings.TrimSpace(out), filepath.Join(dir, device.ConfigFile), err
+	}
+	loft, loftCfg, err := provision(cloud.ClaimCert, cloud.ClaimKey, "0001", "loft")
+	if err != nil || loft != "sensor_0001" {
+		t.Fatalf("loft: %q %v", loft, err)
+	}
+	kitchen, kitchenCfg, err := provision(cloud.ClaimCert, cloud.ClaimKey, "0002", "kitchen")
+	if err != nil || kitchen != "sensor_0002" {
+		t.Fatalf("kitchen: %q %v", kitchen, err)
+	}
+	if _, _, err := provision(cloud.ClaimCert, cloud.ClaimKey, "666", "loft"); err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Fatalf("the denylisted serial: %v", err)
+	}
+	for cfg, topic := range map[string]string{loftCfg: "temperature/home417/loft/sensor_0001", kitchenCfg: "temperature/home417/kitchen/sensor_0002"} {
+		out, stderr, err := runDevice(t, "publish", "--config", cfg, "--interval", "10ms", "--count", "2", "--subscribe")
+		if err != nil || strings.Count(out, "received "+topic+" ") != 2 {
+			t.Fatalf("publish on %s: %q %q %v", topic, out, stderr, err)
+		}
+	}
+	// (Refusal on the other's topic: device.TestTwoDevicesOwnTopics.)
+
+	// By trusted user: a 5-minute claim from the API.
+	claim, err := cloud.IoT.CreateProvisioningClaim(context.Background(), &iot.CreateProvisioningClaimInput{TemplateName: aws.String(devicetest.Template)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "claim.pem"), filepath.Join(dir, "claim.key")
+	os.WriteFile(cert, []byte(*claim.CertificatePem), 0o600)
+	os.WriteFile(key, []byte(*claim.KeyPair.PrivateKey), 0o600)
+	if name, _, err := provision(cert, key, "0003", "garage"); err != nil || name != "sensor_0003" {
+		t.Fatalf("by trusted user: %q %v", name, err)
 	}
 }
