@@ -40,7 +40,14 @@ func TestLifecycleEvents(t *testing.T) {
 		disc["versionNumber"] != conn["versionNumber"] || disc["sessionIdentifier"] != conn["sessionIdentifier"] {
 		t.Errorf("disconnected event %v (connected %v)", disc, conn)
 	}
-	// Subscriptions are announced too.
+	// Subscriptions are announced too. The first watcher's subscription
+	// must be gone first, or subscribed(1) below would count it.
+	for deadline := time.Now().Add(10 * time.Second); f.srv.Server.Broker().Stats().Subscriptions.Load() > 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the first watcher's subscription is still there")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	watch = f.sub("admin", "-i", "watcher2", "-t", "$aws/events/subscriptions/subscribed/dev-2", "-C", "1", "-W", "15")
 	f.subscribed(1)
 	f.sub("admin", "-i", "dev-2", "-t", "a/b", "-t", "c/d", "-E").wait(t, 10*time.Second)
