@@ -61,30 +61,36 @@ func (s *Service) Principal(ctx context.Context, certID string) (*Principal, err
 func (s *Service) loadPrincipal(ctx context.Context, certID string) (*Principal, error) {
 	var out *Principal
 	err := s.view(ctx, func(tx store.Tx) error {
-		c, err := tx.Certificates().Get(ctx, certID)
-		if err != nil {
-			return notFound(err, "The certificate %s does not exist", certID)
-		}
-		k := key(KindCert, certID)
-		p := &Principal{CertID: certID, Status: c.Status}
-		if p.Policies, err = s.targetPolicies(ctx, tx, k); err != nil {
-			return err
-		}
-		links, err := allLinks(ctx, tx, store.ThingPrincipal, k, false)
-		if err != nil {
-			return err
-		}
-		for _, l := range links {
-			pt, err := s.principalThing(ctx, tx, l)
-			if err != nil {
-				return err
-			}
-			p.Things = append(p.Things, pt)
-		}
-		out = p
-		return nil
+		var err error
+		out, err = s.principalTx(ctx, tx, certID)
+		return err
 	})
 	return out, err
+}
+
+// principalTx resolves a principal within tx.
+func (s *Service) principalTx(ctx context.Context, tx store.Tx, certID string) (*Principal, error) {
+	c, err := tx.Certificates().Get(ctx, certID)
+	if err != nil {
+		return nil, notFound(err, "The certificate %s does not exist", certID)
+	}
+	k := key(KindCert, certID)
+	p := &Principal{CertID: certID, Status: c.Status}
+	if p.Policies, err = s.targetPolicies(ctx, tx, k); err != nil {
+		return nil, err
+	}
+	links, err := allLinks(ctx, tx, store.ThingPrincipal, k, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range links {
+		pt, err := s.principalThing(ctx, tx, l)
+		if err != nil {
+			return nil, err
+		}
+		p.Things = append(p.Things, pt)
+	}
+	return p, nil
 }
 
 func (s *Service) principalThing(ctx context.Context, tx store.Tx, l store.Link) (PrincipalThing, error) {

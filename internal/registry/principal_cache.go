@@ -24,6 +24,14 @@ func (c *principalCache) get(id string) (*Principal, uint64) {
 	return c.m[id], c.gen
 }
 
+// generation is the current generation, for a put after a known number
+// of invalidations.
+func (c *principalCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
 // put caches p unless something changed since gen was read.
 func (c *principalCache) put(p *Principal, gen uint64) {
 	c.mu.Lock()

@@ -44,6 +44,8 @@ func (s *Service) Provision(ctx context.Context, in ProvisionInput) (ProvisionRe
 		return ProvisionResult{}, errf(InvalidRequest, "The template's certificate must be the one being provisioned (CertificateId: {\"Ref\": \"AWS::IoT::Certificate::Id\"})")
 	}
 	var out ProvisionResult
+	var principal *Principal
+	gen := s.principals.generation()
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		cert, err := tx.Certificates().Get(ctx, certID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -76,9 +78,21 @@ func (s *Service) Provision(ctx context.Context, in ProvisionInput) (ProvisionRe
 			}
 		}
 		cert.Status, cert.UpdatedAt = pc.Status, s.clock()
-		return tx.Certificates().Update(ctx, cert)
+		if err := tx.Certificates().Update(ctx, cert); err != nil {
+			return err
+		}
+		// The device reconnects with this certificate next: resolve its
+		// principal now, from what this transaction wrote.
+		principal, err = s.principalTx(ctx, tx, certID)
+		return err
 	})
-	return out, s.notify(err, Change{CertID: certID, Thing: out.ThingName})
+	if err = s.notify(err, Change{CertID: certID, Thing: out.ThingName}); err != nil {
+		return out, err
+	}
+	// Cached only if notify's invalidation was the only one since gen was
+	// read: any other change in between may postdate what was read.
+	s.principals.put(principal, gen+1)
+	return out, nil
 }
 
 // provisionThing creates the plan's thing or applies its overrides to the
