@@ -200,7 +200,12 @@ func TestDeviceSeed000HookAndTrustedUser(t *testing.T) {
 			t.Fatalf("publish on %s: %q %q %v", topic, out, stderr, err)
 		}
 	}
-	// (Refusal on the other's topic: device.TestTwoDevicesOwnTopics.)
+	// The loft device on the kitchen's topic: each publish closes the
+	// connection (MQTT 3.1.1, as AWS), and the command gives up.
+	if out, _, err := runDevice(t, "publish", "--config", loftCfg, "--topic", "temperature/home417/kitchen/sensor_0002",
+		"--interval", "10ms", "--count", "1"); err == nil || !strings.Contains(err.Error(), "does not allow") || strings.Contains(out, "published ") {
+		t.Fatalf("publishing on the kitchen's topic: %q %v", out, err)
+	}
 
 	// By trusted user: a 5-minute claim from the API.
 	claim, err := cloud.IoT.CreateProvisioningClaim(context.Background(), &iot.CreateProvisioningClaimInput{TemplateName: aws.String(devicetest.Template)})

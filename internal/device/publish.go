@@ -97,6 +97,10 @@ func (b Backoff) Delay(n int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
+// maxRefusedPublishes is how many publishes in a row may lose their
+// connection before Publish gives up.
+const maxRefusedPublishes = 3
+
 // PublishOptions say what a device publishes, where and how often.
 type PublishOptions struct {
 	Endpoint  Endpoint
@@ -117,7 +121,8 @@ type PublishOptions struct {
 // Reading every Interval at QoS 1, the first at once. When the connection
 // drops it connects again with Backoff and sends the unacknowledged
 // reading again. It returns how many readings were acknowledged, with a
-// nil error once Count were or when ctx ends.
+// nil error once Count were or when ctx ends, and an error when the
+// connection closes on several publishes in a row (a refused topic).
 func Publish(ctx context.Context, o PublishOptions) (int, error) {
 	p, err := newPublisher(o)
 	if err != nil {
@@ -133,6 +138,7 @@ type publisher struct {
 	cert    tls.Certificate
 	conn    *Conn
 	fails   int           // connect failures and drops since the last acknowledged reading
+	refused int           // publishes in a row that lost their connection
 	delay   time.Duration // before the next connect, when fails > 0
 	sent    int
 	mu      sync.Mutex // serializes Echo and Sent
@@ -197,6 +203,12 @@ func (p *publisher) run(ctx context.Context) (int, error) {
 			if ctx.Err() != nil {
 				return p.sent, nil
 			}
+			// AWS IoT closes an MQTT 3.1.1 connection on a publish its
+			// policy refuses: reconnecting would loop forever.
+			if p.refused++; p.refused >= maxRefusedPublishes {
+				return p.sent, fmt.Errorf("the connection closed on each of %d publishes to %s: the device's policy probably does not allow it (%w)",
+					p.refused, p.Topic, err)
+			}
 			p.dropped(err) // the reading stays due, for the next connection
 			continue
 		}
@@ -218,7 +230,7 @@ func (p *publisher) publish(ctx context.Context) error {
 		return err
 	}
 	p.sent++
-	p.fails = 0
+	p.fails, p.refused = 0, 0
 	if p.Sent != nil {
 		p.mu.Lock()
 		p.Sent(p.pending)
