@@ -35,6 +35,11 @@ func (c *conn) connect(cp *mqtt.Connect) bool {
 	c.grant.Store(g)
 	c.applyClientLimits(cp, ack)
 	c.will.Store(cp.Will)
+	// The events' version is set before attach makes the connection
+	// visible: Close may detach it (and read the version) from then on.
+	if !noEvents(clientID) {
+		c.version = c.b.versionFor(clientID)
+	}
 	present := c.b.attach(c, cp)
 	ack.SessionPresent = present // [MQTT-3.2.2-2], [MQTT-3.2.2-3]
 	c.serverProperties(ack)

@@ -58,7 +58,6 @@ func (b *Broker) connectedEvent(c *conn) {
 	if noEvents(c.id.ClientID) {
 		return
 	}
-	c.version = b.versionFor(c.id.ClientID)
 	b.emit("$aws/events/presence/connected/"+c.id.ClientID, presenceEvent{
 		ClientID: c.id.ClientID, Timestamp: time.Now().UnixMilli(), EventType: "connected",
 		SessionIdentifier: c.sessionID, PrincipalIdentifier: c.id.Principal(), IPAddress: c.id.SourceIP,
