@@ -114,6 +114,7 @@ func (s *Server) startProvisioning() error {
 	s.broker.Handle("$aws/certificates/create-from-csr/+", route)
 	s.broker.Handle("$aws/provisioning-templates/+/provision/+", route)
 	go svc.RunReaper(ctx, 5*time.Minute)
+	go trimMemory(ctx)
 	return nil
 }
 
