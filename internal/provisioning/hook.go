@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"time"
 
@@ -94,4 +95,12 @@ func (h hookClient) call(ctx context.Context, url string, ev hookEvent) (hookRes
 		return hookResponse{}, fmt.Errorf("the answer is not a JSON hook response: %w", err)
 	}
 	return out, nil
+}
+
+// mergeParams returns params with the hook's overrides applied.
+func mergeParams(params, overrides map[string]string) map[string]string {
+	out := make(map[string]string, len(params)+len(overrides))
+	maps.Copy(out, params)
+	maps.Copy(out, overrides)
+	return out
 }

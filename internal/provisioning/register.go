@@ -3,7 +3,6 @@ package provisioning
 import (
 	"context"
 	"errors"
-	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -182,12 +181,4 @@ func (c *templateCache) parse(tpl registry.ProvisioningTemplate) (*template.Temp
 	}
 	c.m[k] = t
 	return t, nil
-}
-
-// mergeParams returns params with the hook's overrides applied.
-func mergeParams(params, overrides map[string]string) map[string]string {
-	out := make(map[string]string, len(params)+len(overrides))
-	maps.Copy(out, params)
-	maps.Copy(out, overrides)
-	return out
 }

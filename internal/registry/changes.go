@@ -47,7 +47,9 @@ func (s *Service) notify(err error, c Change) error {
 		return err
 	}
 	s.principals.invalidate(c)
-	s.things.invalidate(c)
+	if c.Thing != "" {
+		s.things.drop(c.Thing)
+	}
 	w := &s.watchers
 	w.mu.Lock()
 	fns := make([]func(Change), 0, len(w.fns))

@@ -91,40 +91,47 @@ func (c *principalCache) drop(id string) {
 	}
 }
 
-// thingCache remembers things known to exist, for the hot existence check
-// of shadow requests. Only presence is cached: a thing created later is
-// found by the next miss, and DeleteThing notifies a Change that drops it.
-type thingCache struct {
+// loadCache is a map of values loaded from the store that a change can
+// drop. Like the principal cache, it has a generation: a value loaded while
+// any drop happened is returned to its caller but not stored.
+type loadCache[V any] struct {
 	mu  sync.Mutex
-	gen uint64              // mu held
-	m   map[string]struct{} // mu held
+	max int
+	gen uint64       // mu held
+	m   map[string]V // mu held
 }
 
-func (c *thingCache) has(name string) (bool, uint64) {
+func (c *loadCache[V]) get(k string) (V, uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, ok := c.m[name]
-	return ok, c.gen
+	v, ok := c.m[k]
+	return v, c.gen, ok
 }
 
-func (c *thingCache) put(name string, gen uint64) {
+// put stores v unless something was dropped since gen was read; a full
+// cache starts over.
+func (c *loadCache[V]) put(k string, v V, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen {
 		return
 	}
-	if c.m == nil || len(c.m) >= maxCachedPrincipals {
-		c.m = map[string]struct{}{}
+	if c.m == nil || len(c.m) >= c.max {
+		c.m = map[string]V{}
 	}
-	c.m[name] = struct{}{}
+	c.m[k] = v
 }
 
-func (c *thingCache) invalidate(ch Change) {
-	if ch.Thing == "" {
-		return
-	}
+func (c *loadCache[V]) drop(k string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	delete(c.m, ch.Thing)
+	delete(c.m, k)
+}
+
+func (c *loadCache[V]) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.m = nil
 }

@@ -58,8 +58,12 @@ type Service struct {
 	now            func() time.Time
 	watchers       watchers
 	principals     principalCache
-	things         thingCache
-	templates      templateCache
+	// things remembers things known to exist (only presence: a thing
+	// created later is found by the next miss; DeleteThing's change drops
+	// it). templates holds described templates until the next template
+	// write. Both are read on every shadow request or RegisterThing.
+	things    loadCache[struct{}]
+	templates loadCache[ProvisioningTemplate]
 }
 
 // New returns a registry over the given store.
@@ -71,6 +75,7 @@ func New(o Options) *Service {
 	return &Service{
 		store: o.Store, region: o.Region, account: o.Account, issuer: o.Issuer,
 		caPEM: o.CAPEM, validatePolicy: o.ValidatePolicy, now: now,
+		things: loadCache[struct{}]{max: maxCachedPrincipals}, templates: loadCache[ProvisioningTemplate]{max: 1024},
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/roost-iot/roost/internal/provisioning/template"
@@ -156,7 +155,7 @@ func (s *Service) DescribeProvisioningTemplate(ctx context.Context, name string)
 	}
 	t, err := s.describeProvisioningTemplate(ctx, name)
 	if err == nil {
-		s.templates.put(t, gen)
+		s.templates.put(name, t, gen)
 	}
 	return t, err
 }
@@ -360,37 +359,4 @@ func (s *Service) DeleteProvisioningTemplateVersion(ctx context.Context, name st
 func (s *Service) updateTemplates(ctx context.Context, fn func(store.Tx) error) error {
 	defer s.templates.clear()
 	return s.store.Update(ctx, fn)
-}
-
-// templateCache holds described templates by name.
-type templateCache struct {
-	mu  sync.Mutex
-	gen uint64                          // mu held
-	m   map[string]ProvisioningTemplate // mu held
-}
-
-func (c *templateCache) get(name string) (ProvisioningTemplate, uint64, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t, ok := c.m[name]
-	return t, c.gen, ok
-}
-
-func (c *templateCache) put(t ProvisioningTemplate, gen uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.gen {
-		return
-	}
-	if c.m == nil || len(c.m) >= 1024 {
-		c.m = map[string]ProvisioningTemplate{}
-	}
-	c.m[t.Name] = t
-}
-
-func (c *templateCache) clear() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	c.m = nil
 }

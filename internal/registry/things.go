@@ -99,7 +99,7 @@ func (s *Service) DescribeThing(ctx context.Context, name string) (Thing, error)
 // cached until a change to them (DeleteThing notifies one), so the shadow
 // service's check per request costs no store query.
 func (s *Service) ThingExists(ctx context.Context, name string) (bool, error) {
-	ok, gen := s.things.has(name)
+	_, gen, ok := s.things.get(name)
 	if ok {
 		return true, nil
 	}
@@ -111,7 +111,7 @@ func (s *Service) ThingExists(ctx context.Context, name string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	s.things.put(name, gen)
+	s.things.put(name, struct{}{}, gen)
 	return true, nil
 }
 
