@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roost-iot/roost/internal/config"
 	"github.com/roost-iot/roost/internal/device"
 	"github.com/roost-iot/roost/internal/device/devicetest"
 )
@@ -208,21 +206,13 @@ func TestSaveLoad(t *testing.T) {
 	}
 }
 
-// freePort picks a loopback port for a server that must come back on it.
-func freePort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // A device rides out a broker restart: it reconnects with backoff and the
 // reading that was not acknowledged is sent again.
 func TestPublishReconnects(t *testing.T) {
-	addr := freePort(t)
-	cloud := devicetest.Start(t, func(c *config.Config) { c.MQTTAddr = addr }).WithTemplate(t)
+	cloud := devicetest.Start(t).WithTemplate(t)
+	// The server comes back on the port the kernel gave it (picking a free
+	// port beforehand races with other test processes).
+	cloud.Config.MQTTAddr = cloud.Server.MQTTAddr()
 	ctx := testContext(t)
 	id := provision(t, cloud, options(t, cloud, map[string]string{"SerialNumber": "9", "BuildingName": "home417", "Location": "loft"}))
 	first, restarted := make(chan struct{}), make(chan struct{})
