@@ -22,6 +22,7 @@ type KeyPool struct {
 	Workers int
 
 	keys   chan *rsa.PrivateKey // bounded: the pool's capacity
+	armed  atomic.Bool          // the next Get starts the pool
 	hits   atomic.Uint64
 	misses atomic.Uint64
 
@@ -49,9 +50,15 @@ func (p *KeyPool) Start() {
 	}
 }
 
+// Arm makes the first Get start the pool, so that a server whose devices
+// bring their own keys (CreateCertificateFromCsr) spends no CPU on RSA
+// keys: each costs tens of milliseconds of a core.
+func (p *KeyPool) Arm() { p.armed.Store(true) }
+
 // Stop stops the refill goroutines and waits for them; keys already in the
 // pool stay available to Get. It does nothing if the pool is stopped.
 func (p *KeyPool) Stop() {
+	p.armed.Store(false)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stop == nil {
@@ -92,6 +99,9 @@ func (p *KeyPool) refill(stop <-chan struct{}) {
 func (p *KeyPool) Get() (*rsa.PrivateKey, error) {
 	if p == nil {
 		return generateRSA()
+	}
+	if p.armed.Load() && p.armed.CompareAndSwap(true, false) {
+		p.Start()
 	}
 	select {
 	case key := <-p.keys:

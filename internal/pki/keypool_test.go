@@ -88,3 +88,18 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// An armed pool generates nothing until a key is asked for, then fills.
+func TestKeyPoolArmStartsOnFirstGet(t *testing.T) {
+	p := NewKeyPool(2)
+	p.Arm()
+	t.Cleanup(p.Stop)
+	time.Sleep(300 * time.Millisecond) // time for a started pool to make a key
+	if p.Len() != 0 {
+		t.Fatalf("armed pool made %d keys before any Get", p.Len())
+	}
+	if _, err := p.Get(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return p.Len() == p.Cap() })
+}

@@ -43,10 +43,17 @@ func (s *Service) Watch(fn func(Change)) (cancel func()) {
 // notify tells the watchers about c when err (the committed operation's
 // result) is nil, and returns err.
 func (s *Service) notify(err error, c Change) error {
+	_, err = s.notifyGen(err, c)
+	return err
+}
+
+// notifyGen is notify that also returns the change's principal-cache
+// generation, for a writer that caches what its own transaction read.
+func (s *Service) notifyGen(err error, c Change) (uint64, error) {
 	if err != nil {
-		return err
+		return 0, err
 	}
-	s.principals.invalidate(c)
+	gen := s.principals.invalidate(c)
 	if c.Thing != "" {
 		s.things.drop(c.Thing)
 	}
@@ -60,5 +67,5 @@ func (s *Service) notify(err error, c Change) error {
 	for _, fn := range fns {
 		fn(c)
 	}
-	return nil
+	return gen, nil
 }

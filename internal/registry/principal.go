@@ -53,7 +53,7 @@ func (s *Service) Principal(ctx context.Context, certID string) (*Principal, err
 	}
 	p, err := s.loadPrincipal(ctx, certID)
 	if err == nil {
-		s.principals.put(p, gen)
+		s.principals.put(p, gen, 0)
 	}
 	return p, err
 }

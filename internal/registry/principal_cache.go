@@ -6,14 +6,23 @@ import "sync"
 // over (a fleet reconnecting after a restart refills it at connect rate).
 const maxCachedPrincipals = 100_000
 
+// recentChanges is how many invalidations the principal cache remembers
+// to decide whether a load that overlapped them is still good. Loads take
+// about a millisecond; a fleet provisioning hundreds of devices a second
+// makes a few changes in that time.
+const recentChanges = 256
+
 // principalCache keeps resolved principals by certificate id, so that a
 // device's CONNECT does not cost four store queries. It is invalidated
 // from notify, before the watchers run, so that the gateway's live
-// revocation re-resolves from the store. A load that overlaps any change
-// is returned but not cached (gen), so a stale principal never sticks.
+// revocation re-resolves from the store. A load that overlaps a change
+// that would have dropped it is returned but not cached (gen and recent),
+// so a stale principal never sticks; one that overlaps only unrelated
+// changes (other devices being provisioned) is cached.
 type principalCache struct {
 	mu      sync.Mutex
-	gen     uint64                         // mu held
+	gen     uint64                         // mu held; count of invalidations
+	recent  [recentChanges]Change          // mu held; invalidation g is recent[g%recentChanges]
 	m       map[string]*Principal          // mu held
 	byThing map[string]map[string]struct{} // thing name -> certificate ids; mu held
 }
@@ -32,12 +41,19 @@ func (c *principalCache) generation() uint64 {
 	return c.gen
 }
 
-// put caches p unless something changed since gen was read.
-func (c *principalCache) put(p *Principal, gen uint64) {
+// put caches p, loaded after generation gen was read, unless a later
+// invalidation other than skip (the loader's own, 0 for none) would have
+// dropped it, or is too old to tell.
+func (c *principalCache) put(p *Principal, gen, skip uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
+	if c.gen-gen > recentChanges {
 		return
+	}
+	for g := gen + 1; g <= c.gen; g++ {
+		if g != skip && affects(c.recent[g%recentChanges], p) {
+			return
+		}
 	}
 	if c.m == nil || len(c.m) >= maxCachedPrincipals {
 		c.m, c.byThing = map[string]*Principal{}, map[string]map[string]struct{}{}
@@ -53,16 +69,31 @@ func (c *principalCache) put(p *Principal, gen uint64) {
 	}
 }
 
-// invalidate drops what a change can affect. Policy and group changes
-// reach principals through documents and memberships the cache does not
-// index, and are rare: they clear it.
-func (c *principalCache) invalidate(ch Change) {
+// affects says whether invalidate(ch) drops p: the same rule, for a
+// principal that was being loaded rather than cached.
+func affects(ch Change, p *Principal) bool {
+	if ch.Policy != "" || ch.Group != "" || ch.CertID == p.CertID {
+		return true
+	}
+	for _, t := range p.Things {
+		if ch.Thing != "" && t.Name == ch.Thing {
+			return true
+		}
+	}
+	return false
+}
+
+// invalidate drops what a change can affect and returns the change's
+// generation. Policy and group changes reach principals through documents
+// and memberships the cache does not index, and are rare: they clear it.
+func (c *principalCache) invalidate(ch Change) uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
+	c.recent[c.gen%recentChanges] = ch
 	if ch.Policy != "" || ch.Group != "" {
 		c.m, c.byThing = nil, nil
-		return
+		return c.gen
 	}
 	if ch.CertID != "" {
 		c.drop(ch.CertID)
@@ -73,6 +104,7 @@ func (c *principalCache) invalidate(ch Change) {
 		}
 		delete(c.byThing, ch.Thing)
 	}
+	return c.gen
 }
 
 func (c *principalCache) drop(id string) {

@@ -86,12 +86,14 @@ func (s *Service) Provision(ctx context.Context, in ProvisionInput) (ProvisionRe
 		principal, err = s.principalTx(ctx, tx, certID)
 		return err
 	})
-	if err = s.notify(err, Change{CertID: certID, Thing: out.ThingName}); err != nil {
+	own, err := s.notifyGen(err, Change{CertID: certID, Thing: out.ThingName})
+	if err != nil {
 		return out, err
 	}
-	// Cached only if notify's invalidation was the only one since gen was
-	// read: any other change in between may postdate what was read.
-	s.principals.put(principal, gen+1)
+	// Cached unless a change other than this one, since gen was read, could
+	// postdate what was read (the write transactions serialize, but their
+	// notifications may come in another order).
+	s.principals.put(principal, gen, own)
 	return out, nil
 }
 

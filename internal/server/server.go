@@ -91,7 +91,7 @@ func (s *Server) openDataDir(ctx context.Context) error {
 		return err
 	}
 	s.keys = pki.NewKeyPool(8)
-	s.keys.Start()
+	s.keys.Arm() // started by the first server-made key
 	s.ca.UseKeyPool(s.keys)
 	if err := ensureServerCert(dir, s.ca, s.cfg.Hosts, now); err != nil {
 		return err
