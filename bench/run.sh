@@ -39,6 +39,7 @@ ROOST_PORT=${ROOST_PORT:-18883}
 MOSQUITTO_PORT=${MOSQUITTO_PORT:-18884}
 MOCHI_PORT=${MOCHI_PORT:-18885}
 ROOST_API_PORT=${ROOST_API_PORT:-18440}
+ROOST_DEBUG_ADDR=${ROOST_DEBUG_ADDR:-}             # e.g. 127.0.0.1:6060: Roost serves its runtime profiles there (go tool pprof)
 REPEAT=${REPEAT:-1}                              # rounds of everything; the table shows medians
 RUN_TIMEOUT=${RUN_TIMEOUT:-1200}                 # seconds; the whole run is stopped after this
 STEP_TIMEOUT=${STEP_TIMEOUT:-180}                # seconds; one `roost bench` invocation
@@ -119,6 +120,7 @@ wait_port() { # port pid: wait until something accepts on 127.0.0.1:port
 ROOST_DATA=$OUT/roost-data
 roost_args=(server --data-dir "$ROOST_DATA" --api-addr "127.0.0.1:$ROOST_API_PORT" --mqtt-addr "127.0.0.1:$ROOST_PORT"
 	--mqtt-publish-rate 0 --log-level warn --host localhost --host 127.0.0.1)
+[ -n "$ROOST_DEBUG_ADDR" ] && roost_args+=(--debug-addr "$ROOST_DEBUG_ADDR")
 # Keep every other listener of this build on loopback, on a port of the kernel's choosing.
 for flag in --https-addr --ws-addr; do
 	if "$ROOST" server --help 2>/dev/null | grep -q -- "$flag "; then roost_args+=("$flag" 127.0.0.1:0); fi

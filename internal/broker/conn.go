@@ -17,12 +17,13 @@ import (
 // goroutine that runs only while there is something to write, so an idle
 // connection holds one goroutine.
 type conn struct {
-	b  *Broker
-	nc net.Conn // TLS, or a WebSocket carrying MQTT
-	br *bufio.Reader
-	v  mqtt.Version
-	id Identity
-	s  *session
+	b    *Broker
+	nc   net.Conn // TLS, or a WebSocket carrying MQTT
+	br   *bufio.Reader
+	idle *idleWaiter // nil when the read loop cannot wait for data with a small stack
+	v    mqtt.Version
+	id   Identity
+	s    *session
 
 	grant     atomic.Pointer[Grant]
 	keepAlive time.Duration
@@ -53,7 +54,13 @@ type conn struct {
 // newConn wraps a connection whose peer is already authenticated (client
 // certificate or SigV4); the client id is added at CONNECT.
 func newConn(b *Broker, nc net.Conn, peer Identity) *conn {
-	return &conn{b: b, nc: nc, id: peer, br: bufio.NewReaderSize(nc, readBuffer), recvMax: 65535}
+	c := &conn{b: b, nc: nc, id: peer, recvMax: 65535}
+	var r io.Reader = nc
+	if tr, idle := newIdleWaiter(nc); tr != nil {
+		r, c.idle = tr, idle
+	}
+	c.br = bufio.NewReaderSize(r, readBuffer)
+	return c
 }
 
 // readBuffer is small on purpose: an idle connection holds it for its whole
@@ -134,6 +141,10 @@ func (c *conn) readLoop() {
 			c.nc.SetReadDeadline(time.Now().Add(c.keepAlive * 3 / 2))
 		} else {
 			c.nc.SetReadDeadline(time.Time{})
+		}
+		if err := c.idle.wait(c.br.Buffered()); err != nil {
+			c.readFailed(err)
+			return
 		}
 		h, body, err := mqtt.ReadFrame(c.br, max)
 		if err != nil {

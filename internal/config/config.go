@@ -80,6 +80,10 @@ type Config struct {
 	// <DataDir>/credentials.
 	AccessKeyID     string `yaml:"accessKeyId" flag:"access-key-id"`
 	SecretAccessKey string `yaml:"secretAccessKey" flag:"secret-access-key"`
+	// DebugAddr serves Go's runtime profiles (net/http/pprof) for
+	// measuring memory and CPU; off when empty, loopback addresses only
+	// (profiles show what the server holds).
+	DebugAddr string `yaml:"debugAddr" flag:"debug-addr"`
 	// LogLevel is debug, info, warn or error; LogFormat is text or json.
 	LogLevel  string `yaml:"logLevel" flag:"log-level"`
 	LogFormat string `yaml:"logFormat" flag:"log-format"`
@@ -187,22 +191,34 @@ func (c *Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("log-format %q: want text or json", c.LogFormat)
 	}
+	if c.DebugAddr != "" && !isLoopback(c.DebugAddr) {
+		bad("debug-addr %q: want a loopback address such as 127.0.0.1:6060 (profiles show what the server holds)", c.DebugAddr)
+	}
 	return errors.Join(errs...)
+}
+
+// isLoopback says whether a host:port address names localhost or a
+// loopback IP.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 // validateDevListener refuses a development listener without a policy, or
 // bound beyond loopback unless the operator said so explicitly.
 func (c *Config) validateDevListener(bad func(string, ...any)) {
-	host, _, err := net.SplitHostPort(c.DevMQTTAddr)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(c.DevMQTTAddr); err != nil {
 		bad("dev-mqtt-addr %q: %v", c.DevMQTTAddr, err)
 		return
 	}
 	if c.DevMQTTPolicy == "" {
 		bad("dev-mqtt-addr needs dev-mqtt-policy: the policy anonymous development clients get")
 	}
-	ip := net.ParseIP(host)
-	if host != "localhost" && (ip == nil || !ip.IsLoopback()) && !c.DevMQTTAllowRemote {
+	if !isLoopback(c.DevMQTTAddr) && !c.DevMQTTAllowRemote {
 		bad("dev-mqtt-addr %q is not a loopback address: the plain-MQTT development listener has no TLS and no client certificates; set dev-mqtt-allow-remote to bind it anyway", c.DevMQTTAddr)
 	}
 }

@@ -34,6 +34,7 @@ var usage = map[string]string{
 	"account-id":                "12-digit account id used in ARNs (default: generated once)",
 	"access-key-id":             "admin access key id (default: generated once)",
 	"secret-access-key":         "admin secret access key (default: generated once)",
+	"debug-addr":                "serve Go runtime profiles (net/http/pprof) here; loopback only, off when empty",
 	"log-level":                 "debug, info, warn or error",
 	"log-format":                "text or json",
 }

@@ -29,10 +29,11 @@ func (s *Server) startGateway() error {
 	roots := x509.NewCertPool()
 	roots.AddCert(s.ca.Certificate())
 	trust := broker.Trust{Roots: roots, Registered: s.registeredCert, Verified: &broker.VerifiedCache{}}
-	ln, err := tls.Listen("tcp", s.cfg.MQTTAddr, broker.TLSConfig(cert, trust))
+	tcp, err := net.Listen("tcp", s.cfg.MQTTAddr)
 	if err != nil {
 		return fmt.Errorf("gateway listener: %w", err)
 	}
+	ln := broker.NewListener(tcp, broker.TLSConfig(cert, trust))
 	s.mqttLn = ln
 	limits := broker.AWSLimits()
 	limits.MaxQoS = mqtt.QoS(s.cfg.MQTTMaxQoS)

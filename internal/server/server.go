@@ -51,6 +51,7 @@ type Server struct {
 	httpsLn  net.Listener
 	devLn    net.Listener
 	httpsSrv *http.Server
+	debugSrv *http.Server // --debug-addr, nil when off
 	broker   *broker.Broker
 	prov     *provisioning.Service
 
@@ -121,8 +122,15 @@ func (s *Server) Start(ctx context.Context) error {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
 	s.apiLn = ln
+	if err := s.startDebug(); err != nil {
+		ln.Close()
+		return fmt.Errorf("debug listener: %w", err)
+	}
 	if err := s.startGateway(); err != nil {
 		ln.Close()
+		if s.debugSrv != nil {
+			s.debugSrv.Close()
+		}
 		return err
 	}
 	verifier := &sigv4.Verifier{Secret: s.secret, Regions: []string{s.cfg.Region}}
@@ -168,6 +176,9 @@ func (s *Server) Close() error {
 	}
 	if s.httpsSrv != nil {
 		errs = append(errs, s.httpsSrv.Close())
+	}
+	if s.debugSrv != nil {
+		errs = append(errs, s.debugSrv.Close())
 	}
 	if s.broker != nil {
 		errs = append(errs, s.broker.Close())

@@ -1,0 +1,196 @@
+package broker
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"syscall"
+)
+
+// An idle device connection costs what its goroutine and buffers hold while
+// it waits. A goroutine parked inside tls.Conn.Read keeps a 4 KB stack (the
+// TLS record path is deep); one parked in a bare readiness wait shrinks to
+// 2 KB at the next GC. So the read loop waits for the socket to become
+// readable first, and only then reads through TLS, which then finds its
+// record already there. That is only correct when TLS holds nothing
+// already read: recordConn keeps tls.Conn from reading past the record it
+// is on, and tlsReader tells whether its last Read drained the record.
+
+// NewListener is tls.NewListener for the device gateway: each accepted
+// TCP connection is served by TLS through a recordConn, so that its read
+// loop can wait for data with a small stack.
+func NewListener(inner net.Listener, config *tls.Config) net.Listener {
+	return &listener{Listener: inner, config: config}
+}
+
+type listener struct {
+	net.Listener
+	config *tls.Config
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	nc, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return tls.Server(newRecordConn(nc), l.config), nil
+}
+
+// recordHeaderLen is the TLS record header: type, version, length
+// (RFC 8446 section 5.1, the same in TLS 1.2).
+const recordHeaderLen = 5
+
+// recordConn hands the bytes of a TCP connection to tls.Conn one TLS record
+// at a time: a Read never returns bytes past the end of the current record,
+// so once tls.Conn has consumed a record it holds nothing more. What the
+// socket delivers beyond that waits here, in a pooled buffer that only a
+// connection with unread input holds, so one read(2) still serves many
+// records. Only tls.Conn reads it (serially).
+type recordConn struct {
+	net.Conn
+	raw  syscall.RawConn // nil when the connection has no descriptor to wait on
+	buf  *[]byte         // pooled; nil when nothing is buffered
+	r, w int             // (*buf)[r:w] is unread
+	hdr  [recordHeaderLen]byte
+	nh   int // header bytes of the current record handed over so far
+	left int // body bytes of the current record not yet handed over, once nh is complete
+	peek [1]byte
+	wait func(fd uintptr) bool // the readiness test, made once
+}
+
+// readChunk is what one read(2) may take: a full TLS record and then some.
+const readChunk = 16 << 10
+
+var readChunks = sync.Pool{New: func() any { b := make([]byte, readChunk); return &b }}
+
+func newRecordConn(nc net.Conn) *recordConn {
+	c := &recordConn{Conn: nc}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			c.raw = raw
+			c.wait = c.readable
+		}
+	}
+	return c
+}
+
+func (c *recordConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if c.r == c.w {
+		if err := c.fill(); err != nil {
+			return 0, err
+		}
+	}
+	in := (*c.buf)[c.r:c.w]
+	var n int
+	if c.nh < recordHeaderLen {
+		n = copy(p[:min(len(p), recordHeaderLen-c.nh)], in)
+		copy(c.hdr[c.nh:], p[:n])
+		c.nh += n
+		if c.nh == recordHeaderLen {
+			c.left = int(c.hdr[3])<<8 | int(c.hdr[4])
+		}
+	} else {
+		n = copy(p[:min(len(p), c.left)], in)
+		c.left -= n
+	}
+	if c.nh == recordHeaderLen && c.left == 0 {
+		c.nh = 0
+	}
+	if c.r += n; c.r == c.w {
+		c.release()
+	}
+	return n, nil
+}
+
+// fill reads what the socket has into an empty buffer. An error that comes
+// with data is left for the next read to meet again.
+func (c *recordConn) fill() error {
+	if c.buf == nil {
+		c.buf = readChunks.Get().(*[]byte)
+	}
+	n, err := c.Conn.Read(*c.buf)
+	c.r, c.w = 0, n
+	if n > 0 {
+		return nil
+	}
+	c.release()
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
+
+func (c *recordConn) release() {
+	if c.buf != nil {
+		readChunks.Put(c.buf)
+		c.buf, c.r, c.w = nil, 0, 0
+	}
+}
+
+// drained says whether tls.Conn has been handed every byte read from the
+// socket, ending on a record boundary: nothing is half-read beneath it.
+func (c *recordConn) drained() bool { return c.buf == nil && c.nh == 0 }
+
+// waitReadable blocks until the socket has data, is closed by the peer, or
+// fails, without reading; it returns the read deadline's or the close's
+// error. It must not run concurrently with Read.
+func (c *recordConn) waitReadable() error {
+	return c.raw.Read(c.wait)
+}
+
+// readable peeks at the socket: true when a read would not block (data,
+// end of stream or an error, which the TLS read then reports).
+func (c *recordConn) readable(fd uintptr) bool {
+	_, _, err := syscall.Recvfrom(int(fd), c.peek[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	return !errors.Is(err, syscall.EAGAIN)
+}
+
+// tlsReader is the tls.Conn beneath a connection's bufio.Reader. It
+// remembers whether its last Read returned less than asked, which means
+// tls.Conn handed over all it had decrypted (tls.Conn.Read copies from its
+// current record and returns; it reads another only when that one is
+// empty).
+type tlsReader struct {
+	*tls.Conn
+	short bool
+}
+
+func (r *tlsReader) Read(p []byte) (int, error) {
+	n, err := r.Conn.Read(p)
+	r.short = n < len(p)
+	return n, err
+}
+
+// idleWaiter is how a read loop waits with a small stack; nil for
+// connections that cannot (WebSocket, plain TCP).
+type idleWaiter struct {
+	tls *tlsReader
+	rec *recordConn
+}
+
+func newIdleWaiter(nc net.Conn) (*tlsReader, *idleWaiter) {
+	tc, ok := nc.(*tls.Conn)
+	if !ok {
+		return nil, nil
+	}
+	tr := &tlsReader{Conn: tc}
+	rec, ok := tc.NetConn().(*recordConn)
+	if !ok || rec.raw == nil {
+		return tr, nil
+	}
+	return tr, &idleWaiter{tls: tr, rec: rec}
+}
+
+// wait blocks until data arrives when nothing is buffered above or in TLS
+// (buffered is what the bufio.Reader holds); otherwise it returns at once.
+func (w *idleWaiter) wait(buffered int) error {
+	if w == nil || buffered > 0 || !w.tls.short || !w.rec.drained() {
+		return nil
+	}
+	return w.rec.waitReadable()
+}

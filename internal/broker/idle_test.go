@@ -1,0 +1,57 @@
+package broker
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"testing"
+)
+
+// chunkConn returns its data in reads of at most chunk bytes.
+type chunkConn struct {
+	net.Conn
+	data  []byte
+	chunk int
+}
+
+func (c *chunkConn) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), c.chunk)], c.data)
+	c.data = c.data[n:]
+	return n, nil
+}
+
+// recordConn returns the stream unchanged and never a byte past the record
+// being read, whatever the record lengths, the arrival chunks and the sizes
+// asked for (the network sends anything).
+func FuzzRecordConn(f *testing.F) {
+	f.Add([]byte{23, 3, 3, 0, 2, 'a', 'b', 23, 3, 3, 0, 0, 21, 3, 3, 0, 1, 'z'}, uint8(3), uint8(4))
+	f.Add([]byte{22, 3, 1, 0xff, 0xff, 1, 2, 3}, uint8(1), uint8(1))
+	f.Fuzz(func(t *testing.T, stream []byte, chunk, ask uint8) {
+		var ends []int // where each record (header and body) ends
+		for off := 0; off+recordHeaderLen <= len(stream); {
+			off += recordHeaderLen + (int(stream[off+3])<<8 | int(stream[off+4]))
+			ends = append(ends, off)
+		}
+		c := newRecordConn(&chunkConn{data: stream, chunk: int(chunk) + 1})
+		var got []byte
+		for {
+			buf := make([]byte, int(ask)%64+1)
+			n, err := c.Read(buf)
+			for _, e := range ends {
+				if len(got) < e && e < len(got)+n {
+					t.Fatalf("a read of [%d,%d) crosses the end of a record at %d", len(got), len(got)+n, e)
+				}
+			}
+			got = append(got, buf[:n]...)
+			if err != nil {
+				break
+			}
+		}
+		if !bytes.Equal(got, stream) {
+			t.Fatalf("read % x, sent % x", got, stream)
+		}
+	})
+}
