@@ -113,3 +113,16 @@ func TestDevListenerIsLoopbackOnly(t *testing.T) {
 		t.Errorf("ok/remote-when-told: %v", err)
 	}
 }
+
+func TestDebugListenerIsLoopbackOnly(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:6060", "[::1]:6060", "localhost:6060"} {
+		if _, err := load(t, []string{"--debug-addr", addr}, nil); err != nil {
+			t.Errorf("%s: %v", addr, err)
+		}
+	}
+	for _, addr := range []string{":6060", "0.0.0.0:6060", "10.0.0.5:6060", "127.0.0.1"} {
+		if _, err := load(t, []string{"--debug-addr", addr}, nil); err == nil {
+			t.Errorf("%s: want an error", addr)
+		}
+	}
+}
