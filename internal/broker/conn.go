@@ -18,8 +18,9 @@ import (
 // connection holds one goroutine.
 type conn struct {
 	b    *Broker
-	nc   net.Conn // TLS, or a WebSocket carrying MQTT
-	br   *bufio.Reader
+	nc   net.Conn    // TLS, or a WebSocket carrying MQTT
+	src  io.Reader   // what rd.br reads: nc, or the TLS reader beneath the idle wait
+	rd   *reading    // nil while an idle connection waits for data (idle)
 	idle *idleWaiter // nil when the read loop cannot wait for data with a small stack
 	v    mqtt.Version
 	id   Identity
@@ -35,13 +36,6 @@ type conn struct {
 	will      atomic.Pointer[mqtt.Will]
 	rate      bucket
 
-	// Decoded packets, reused by the read loop.
-	pub   mqtt.Publish
-	ack   mqtt.Puback
-	sub   mqtt.Subscribe
-	unsub mqtt.Unsubscribe
-	disc  mqtt.Disconnect
-
 	wmu       sync.Mutex
 	pending   []byte // encoded packets waiting for the writer; wmu held
 	writing   bool   // a writer goroutine is running; wmu held
@@ -54,13 +48,39 @@ type conn struct {
 // newConn wraps a connection whose peer is already authenticated (client
 // certificate or SigV4); the client id is added at CONNECT.
 func newConn(b *Broker, nc net.Conn, peer Identity) *conn {
-	c := &conn{b: b, nc: nc, id: peer, recvMax: 65535}
-	var r io.Reader = nc
+	c := &conn{b: b, nc: nc, src: nc, id: peer, recvMax: 65535}
 	if tr, idle := newIdleWaiter(nc); tr != nil {
-		r, c.idle = tr, idle
+		c.src, c.idle = tr, idle
 	}
-	c.br = bufio.NewReaderSize(r, readBuffer)
+	c.rd = getReading(c.src)
 	return c
+}
+
+// reading is what a connection needs only while it has input: its read
+// buffer and the decoded packets the read loop reuses (about 1 KB). A
+// connection that waits for data with the idle wait gives it back to a
+// pool meanwhile. The packets are only used while dispatching one frame,
+// and frames alias the buffer, so nothing may keep them beyond that.
+type reading struct {
+	br    bufio.Reader
+	pub   mqtt.Publish
+	ack   mqtt.Puback
+	sub   mqtt.Subscribe
+	unsub mqtt.Unsubscribe
+	disc  mqtt.Disconnect
+}
+
+var readings = sync.Pool{New: func() any { return &reading{br: *bufio.NewReaderSize(nil, readBuffer)} }}
+
+func getReading(src io.Reader) *reading {
+	rd := readings.Get().(*reading)
+	rd.br.Reset(src)
+	return rd
+}
+
+func putReading(rd *reading) {
+	rd.br.Reset(nil)
+	readings.Put(rd)
 }
 
 // readBuffer is small on purpose: an idle connection holds it for its whole
@@ -98,7 +118,7 @@ func (c *conn) run() {
 // open reads and answers CONNECT; false ends the connection.
 func (c *conn) open() bool {
 	c.nc.SetReadDeadline(time.Now().Add(c.b.limits.ConnectTimeout))
-	p, err := mqtt.ReadPacket(c.br, 0, c.b.limits.maxPacket())
+	p, err := mqtt.ReadPacket(&c.rd.br, 0, c.b.limits.maxPacket())
 	if err != nil {
 		c.refuseConnect(err)
 		return false
@@ -134,6 +154,9 @@ func (c *conn) writeNow(p mqtt.Packet, v mqtt.Version) {
 }
 
 func (c *conn) readLoop() {
+	if c.idle != nil {
+		defer func() { putReading(c.rd); c.rd = nil }()
+	}
 	max := c.b.limits.maxPacket()
 	for {
 		if c.keepAlive > 0 {
@@ -142,11 +165,16 @@ func (c *conn) readLoop() {
 		} else {
 			c.nc.SetReadDeadline(time.Time{})
 		}
-		if err := c.idle.wait(c.br.Buffered()); err != nil {
-			c.readFailed(err)
-			return
+		if c.idle.canWait(c.rd.br.Buffered()) {
+			putReading(c.rd)
+			err := c.idle.wait()
+			c.rd = getReading(c.src)
+			if err != nil {
+				c.readFailed(err)
+				return
+			}
 		}
-		h, body, err := mqtt.ReadFrame(c.br, max)
+		h, body, err := mqtt.ReadFrame(&c.rd.br, max)
 		if err != nil {
 			c.readFailed(err)
 			return
@@ -186,12 +214,12 @@ func (c *conn) dispatch(h mqtt.Header, body []byte) bool {
 	var err error
 	switch h.Type {
 	case mqtt.TypePublish:
-		if err = c.pub.Decode(h, body, c.v); err == nil {
-			return c.onPublish(&c.pub)
+		if err = c.rd.pub.Decode(h, body, c.v); err == nil {
+			return c.onPublish(&c.rd.pub)
 		}
 	case mqtt.TypePuback:
-		if err = c.ack.Decode(h, body, c.v); err == nil {
-			c.onPuback(c.ack.PacketID)
+		if err = c.rd.ack.Decode(h, body, c.v); err == nil {
+			c.onPuback(c.rd.ack.PacketID)
 			return true
 		}
 	case mqtt.TypePubrec:
@@ -213,13 +241,13 @@ func (c *conn) dispatch(h mqtt.Header, body []byte) bool {
 			return true
 		}
 	case mqtt.TypeSubscribe:
-		if err = c.sub.Decode(h, body, c.v); err == nil {
-			c.onSubscribe(&c.sub)
+		if err = c.rd.sub.Decode(h, body, c.v); err == nil {
+			c.onSubscribe(&c.rd.sub)
 			return true
 		}
 	case mqtt.TypeUnsubscribe:
-		if err = c.unsub.Decode(h, body, c.v); err == nil {
-			c.onUnsubscribe(&c.unsub)
+		if err = c.rd.unsub.Decode(h, body, c.v); err == nil {
+			c.onUnsubscribe(&c.rd.unsub)
 			return true
 		}
 	case mqtt.TypePingreq:
@@ -229,8 +257,8 @@ func (c *conn) dispatch(h mqtt.Header, body []byte) bool {
 			return true
 		}
 	case mqtt.TypeDisconnect:
-		if err = c.disc.Decode(h, body, c.v); err == nil {
-			c.onDisconnect(&c.disc)
+		if err = c.rd.disc.Decode(h, body, c.v); err == nil {
+			c.onDisconnect(&c.rd.disc)
 			return false
 		}
 	default:

@@ -50,14 +50,15 @@ const recordHeaderLen = 5
 // records. Only tls.Conn reads it (serially).
 type recordConn struct {
 	net.Conn
-	raw  syscall.RawConn // nil when the connection has no descriptor to wait on
-	buf  *[]byte         // pooled; nil when nothing is buffered
-	r, w int             // (*buf)[r:w] is unread
-	hdr  [recordHeaderLen]byte
-	nh   int // header bytes of the current record handed over so far
-	left int // body bytes of the current record not yet handed over, once nh is complete
-	peek [1]byte
-	wait func(fd uintptr) bool // the readiness test, made once
+	raw    syscall.RawConn // nil when the connection has no descriptor to wait on
+	buf    *[]byte         // pooled; nil when nothing is buffered
+	r, w   int             // (*buf)[r:w] is unread
+	hdr    [recordHeaderLen]byte
+	nh     int // header bytes of the current record handed over so far
+	left   int // body bytes of the current record not yet handed over, once nh is complete
+	peek   [1]byte
+	polled bool                  // waitReadable has waited for the poller once
+	wait   func(fd uintptr) bool // the readiness test, made once
 }
 
 // readChunk is what one read(2) may take: a full TLS record and then some.
@@ -140,12 +141,20 @@ func (c *recordConn) drained() bool { return c.buf == nil && c.nh == 0 }
 // fails, without reading; it returns the read deadline's or the close's
 // error. It must not run concurrently with Read.
 func (c *recordConn) waitReadable() error {
+	c.polled = false
 	return c.raw.Read(c.wait)
 }
 
 // readable peeks at the socket: true when a read would not block (data,
-// end of stream or an error, which the TLS read then reports).
+// end of stream or an error, which the TLS read then reports). Once the
+// poller has woken the wait, the socket is readable without asking again
+// (if the wake-up was spurious, the TLS read waits instead, correctly,
+// with a larger stack).
 func (c *recordConn) readable(fd uintptr) bool {
+	if c.polled {
+		return true
+	}
+	c.polled = true
 	_, _, err := syscall.Recvfrom(int(fd), c.peek[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 	return !errors.Is(err, syscall.EAGAIN)
 }
@@ -186,11 +195,13 @@ func newIdleWaiter(nc net.Conn) (*tlsReader, *idleWaiter) {
 	return tr, &idleWaiter{tls: tr, rec: rec}
 }
 
-// wait blocks until data arrives when nothing is buffered above or in TLS
-// (buffered is what the bufio.Reader holds); otherwise it returns at once.
-func (w *idleWaiter) wait(buffered int) error {
-	if w == nil || buffered > 0 || !w.tls.short || !w.rec.drained() {
-		return nil
-	}
-	return w.rec.waitReadable()
+// canWait says whether the read loop may wait with wait: nothing is
+// buffered above TLS (buffered, what the bufio.Reader holds), in it, or
+// beneath it.
+func (w *idleWaiter) canWait(buffered int) bool {
+	return w != nil && buffered == 0 && w.tls.short && w.rec.drained()
 }
+
+// wait blocks until data arrives, the read deadline passes or the
+// connection closes.
+func (w *idleWaiter) wait() error { return w.rec.waitReadable() }
