@@ -133,7 +133,7 @@ start_broker() { # name
 	case $name in
 	roost)
 		port=$ROOST_PORT
-		"$ROOST" "${roost_args[@]}" >>"$OUT/logs/roost.log" 2>&1 &
+		env ${ROOST_GOGC:+GOGC=$ROOST_GOGC} "$ROOST" "${roost_args[@]}" >>"$OUT/logs/roost.log" 2>&1 &
 		;;
 	mosquitto)
 		port=$MOSQUITTO_PORT
