@@ -27,7 +27,7 @@ FANIN_RATE=${FANIN_RATE:-0}                      # total msgs/s offered; 0 = as 
 LAT_RATE=${LAT_RATE:-100}                        # latency: total msgs/s
 LAT_PUBLISHERS=${LAT_PUBLISHERS:-10}
 LAT_QOS=${LAT_QOS:-1}
-LAT_DURATION=${LAT_DURATION:-20s}
+LAT_DURATION=${LAT_DURATION:-60s}
 IDLE_CONNS=${IDLE_CONNS:-"2000 10000"}           # one fresh broker per size
 IDLE_PROCS=${IDLE_PROCS:-1}                      # generator processes holding them (20,000 files each at most)
 IDLE_SETTLE=${IDLE_SETTLE:-25s}                  # idle this long before reading the broker's RSS (steady state: Roost trims its heap after 10-20 s idle)

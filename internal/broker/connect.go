@@ -189,9 +189,12 @@ func (b *Broker) attach(c *conn, cp *mqtt.Connect) bool {
 	return present
 }
 
-// dropSession removes a session and its subscriptions. b.mu held.
+// dropSession removes a session and its subscriptions, and its stored row
+// if it has one (only persistent sessions are stored: a clean session's
+// end costs no write). b.mu held.
 func (b *Broker) dropSession(s *session) {
 	s.mu.Lock()
+	stored := s.persistent
 	subs := s.subs
 	s.subs = map[string]*subscription{}
 	s.queue, s.inflight, s.order = nil, map[uint16]*delivery{}, nil
@@ -202,7 +205,7 @@ func (b *Broker) dropSession(s *session) {
 	if b.sessions[s.clientID] == s {
 		delete(b.sessions, s.clientID)
 	}
-	if b.persist != nil {
+	if b.persist != nil && stored {
 		b.deleteSession(s.clientID)
 	}
 }

@@ -315,6 +315,18 @@ func TestPersistentSessionAndRetainedSurviveRestart(t *testing.T) {
 	if out, err := f.sub("admin", "-c", "-q", "1", "-i", "watcher", "-t", "alerts/door", "-C", "1", "-W", "2").wait(t, 10*time.Second); err == nil {
 		t.Fatalf("an acknowledged message came again: %q", out)
 	}
+
+	// A clean connection ends the stored session for good: after another
+	// restart, nothing of its subscription comes back.
+	f.sub("admin", "-q", "1", "-i", "watcher", "-t", "other/topic", "-C", "1", "-W", "1").wait(t, 10*time.Second)
+	f.srv.Restart()
+	_, f.port, _ = strings.Cut(f.srv.Server.MQTTAddr(), "127.0.0.1:")
+	s := f.sub("admin", "-c", "-q", "1", "-i", "watcher", "-t", "other/topic", "-C", "1", "-W", "3")
+	f.subscribed(1)
+	must(t, f.pub("admin", "-i", "p3", "-q", "1", "-t", "alerts/door", "-m", "stale"))
+	if out, err := s.wait(t, 10*time.Second); err == nil {
+		t.Fatalf("the dropped session's subscription came back after a restart: %q", out)
+	}
 }
 
 func TestQoS2(t *testing.T) {
