@@ -16,7 +16,7 @@ import (
 // full GC: milliseconds on an idle server, and skipped while it is busy.
 const (
 	trimEvery   = 10 * time.Second
-	trimMinHeap = 64 << 20 // below this heap, a trim is not worth it
+	trimMinHeap = 16 << 20 // below this heap, a trim is not worth it
 )
 
 func trimMemory(ctx context.Context) {

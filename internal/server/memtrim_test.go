@@ -10,7 +10,8 @@ func TestShouldTrim(t *testing.T) {
 		want                       bool
 	}{
 		{"idle after a connect burst", 150 * mb, 1 * mb, 0, true},
-		{"small heap", 20 * mb, 0, 0, false},
+		{"small heap", 10 * mb, 0, 0, false},
+		{"idle after 2,000 connections", 40 * mb, 1 * mb, 0, true},
 		{"busy", 150 * mb, 40 * mb, 0, false},
 		{"trimmed already, not grown", 150 * mb, 0, 140 * mb, false},
 		{"grown since the last trim", 200 * mb, 0, 140 * mb, true},
