@@ -126,3 +126,15 @@ func TestDebugListenerIsLoopbackOnly(t *testing.T) {
 		}
 	}
 }
+
+// Every flag says what it does in `roost server --help`.
+func TestEveryFlagHasHelp(t *testing.T) {
+	fs := pflag.NewFlagSet("roost", pflag.ContinueOnError)
+	c := Default()
+	Bind(fs, &c)
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Usage == "" {
+			t.Errorf("--%s has no help text (internal/config/load.go usage)", f.Name)
+		}
+	})
+}
