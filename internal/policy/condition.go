@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
 	"net/netip"
@@ -338,11 +339,11 @@ func (cc *cclause) any(v string) bool {
 		}
 	case famNumeric:
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
+		if err != nil || math.IsNaN(f) { // NaN would compare as equal to, or less than, any number
 			return false
 		}
 		for _, p := range c.nums {
-			if compare(c.def.cmp, cmpFloat(f, p)) {
+			if compare(c.def.cmp, cmp.Compare(f, p)) {
 				return true
 			}
 		}
@@ -386,16 +387,6 @@ func (cc *cclause) anyString(v string) bool {
 		}
 	}
 	return false
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // compare turns a three-way comparison (request vs policy value) into the
