@@ -30,6 +30,48 @@ func nodeWithDeviceSDK(t *testing.T) string {
 	return node
 }
 
+// runDeviceSDKScript runs a script of the sdkjs project with node and
+// decodes the JSON line it prints last into res. It fails the test, with
+// the script's output, when the script was killed after timeout, printed
+// no JSON, or reported a failure ({"ok":false,"stage":...,"error":...}).
+func runDeviceSDKScript(t *testing.T, node, script string, timeout time.Duration, res any, args ...string) {
+	t.Helper()
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, node, append([]string{script}, args...)...)
+	cmd.Dir = sdkjsDir
+	cmd.WaitDelay = 5 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	if cctx.Err() != nil {
+		t.Fatalf("node %s killed after %s: %v\nstdout: %s\nstderr: %s", script, timeout, runErr, stdout.String(), stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	last := []byte(lines[len(lines)-1])
+	var status struct {
+		OK    bool   `json:"ok"`
+		Error string `json:"error"`
+		Stage string `json:"stage"`
+	}
+	err := json.Unmarshal(last, &status)
+	if err == nil {
+		err = json.Unmarshal(last, res)
+	}
+	if err != nil {
+		t.Fatalf("node %s: %v; last stdout line not JSON (%v)\nstdout: %s\nstderr: %s", script, runErr, err, stdout.String(), stderr.String())
+	}
+	var exit *exec.ExitError
+	if runErr != nil || !status.OK {
+		code := 0
+		if errors.As(runErr, &exit) {
+			code = exit.ExitCode()
+		}
+		t.Fatalf("node %s failed (exit %d, %v) at %q: %s\nstderr: %s", script, code, runErr, status.Stage, status.Error, stderr.String())
+	}
+	t.Logf("%s: %s", script, last)
+}
+
 // TestAWSIoTDeviceSDKv2Shadow runs the AWS IoT Device SDK v2 for JavaScript
 // (npm aws-iot-device-sdk-v2, iotshadow.IotShadowClient over MQTT 3.1.1 and
 // mutual TLS, client id = thing name) through the classic shadow round
@@ -41,25 +83,7 @@ func TestAWSIoTDeviceSDKv2Shadow(t *testing.T) {
 	const thing = "bulb-js"
 	f.principal(thing, "Admin", map[string]string{"room": "hall"})
 
-	cctx, cancel := context.WithTimeout(ctx, 45*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(cctx, node, "shadow.js",
-		"--endpoint", "127.0.0.1", "--port", f.port, "--ca", f.ca,
-		"--cert", filepath.Join(f.dir, thing+".pem"), "--key", filepath.Join(f.dir, thing+".key"),
-		"--thing", thing, "--timeout-ms", "30000")
-	cmd.Dir = sdkjsDir
-	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	if cctx.Err() != nil {
-		t.Fatalf("node shadow.js killed after 45s: %v\nstdout: %s\nstderr: %s", runErr, stdout.String(), stderr.String())
-	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	var res struct {
-		OK       bool   `json:"ok"`
-		Error    string `json:"error"`
-		Stage    string `json:"stage"`
 		ClientID string `json:"clientId"`
 		Granted  map[string]int
 		Desired  struct {
@@ -90,18 +114,10 @@ func TestAWSIoTDeviceSDKv2Shadow(t *testing.T) {
 			}
 		}
 	}
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
-		t.Fatalf("node shadow.js: %v; last stdout line not JSON (%v)\nstdout: %s\nstderr: %s", runErr, err, stdout.String(), stderr.String())
-	}
-	var exit *exec.ExitError
-	if runErr != nil || !res.OK {
-		code := 0
-		if errors.As(runErr, &exit) {
-			code = exit.ExitCode()
-		}
-		t.Fatalf("node shadow.js failed (exit %d, %v) at %q: %s\nstderr: %s", code, runErr, res.Stage, res.Error, stderr.String())
-	}
-	t.Logf("shadow.js: %s", lines[len(lines)-1])
+	runDeviceSDKScript(t, node, "shadow.js", 45*time.Second, &res,
+		"--endpoint", "127.0.0.1", "--port", f.port, "--ca", f.ca,
+		"--cert", filepath.Join(f.dir, thing+".pem"), "--key", filepath.Join(f.dir, thing+".key"),
+		"--thing", thing, "--timeout-ms", "30000")
 
 	if res.ClientID != thing {
 		t.Errorf("client id %q, want %q", res.ClientID, thing)

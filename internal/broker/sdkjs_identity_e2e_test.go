@@ -1,15 +1,10 @@
 package broker_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -60,26 +55,7 @@ func TestAWSIoTDeviceSDKv2FleetProvisioning(t *testing.T) {
 	const thing = "sensor_" + serial
 	params, _ := json.Marshal(map[string]string{"SerialNumber": serial, "BuildingName": building, "Location": location})
 
-	cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(cctx, node, "identity.js",
-		"--endpoint", "127.0.0.1", "--port", f.port, "--ca", f.ca,
-		"--cert", filepath.Join(f.dir, "claim.pem"), "--key", filepath.Join(f.dir, "claim.key"),
-		"--template", "SensorTemplate", "--params", string(params), "--client-id", "claim-js",
-		"--topic-prefix", "temperature", "--timeout-ms", "45000")
-	cmd.Dir = sdkjsDir
-	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	if cctx.Err() != nil {
-		t.Fatalf("node identity.js killed after 60s: %v\nstdout: %s\nstderr: %s", runErr, stdout.String(), stderr.String())
-	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	var res struct {
-		OK                     bool   `json:"ok"`
-		Error                  string `json:"error"`
-		Stage                  string `json:"stage"`
 		ClaimClientID          string `json:"claimClientId"`
 		Granted                map[string]int
 		CertificateID          string `json:"certificateId"`
@@ -104,18 +80,11 @@ func TestAWSIoTDeviceSDKv2FleetProvisioning(t *testing.T) {
 			Received  bool
 		}
 	}
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
-		t.Fatalf("node identity.js: %v; last stdout line not JSON (%v)\nstdout: %s\nstderr: %s", runErr, err, stdout.String(), stderr.String())
-	}
-	var exit *exec.ExitError
-	if runErr != nil || !res.OK {
-		code := 0
-		if errors.As(runErr, &exit) {
-			code = exit.ExitCode()
-		}
-		t.Fatalf("node identity.js failed (exit %d, %v) at %q: %s\nstderr: %s", code, runErr, res.Stage, res.Error, stderr.String())
-	}
-	t.Logf("identity.js: %s", lines[len(lines)-1])
+	runDeviceSDKScript(t, node, "identity.js", 60*time.Second, &res,
+		"--endpoint", "127.0.0.1", "--port", f.port, "--ca", f.ca,
+		"--cert", filepath.Join(f.dir, "claim.pem"), "--key", filepath.Join(f.dir, "claim.key"),
+		"--template", "SensorTemplate", "--params", string(params), "--client-id", "claim-js",
+		"--topic-prefix", "temperature", "--timeout-ms", "45000")
 
 	// What the device saw.
 	for _, topic := range []string{"create/accepted", "create/rejected", "register/accepted", "register/rejected"} {

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -145,7 +146,7 @@ func Report(w io.Writer, results []Result, subject string) error {
 			return nil
 		}
 		repeated = repeated || len(found) > 1
-		slices.SortStableFunc(found, func(a, b *Result) int { return cmpFloat(m.value(a), m.value(b)) })
+		slices.SortStableFunc(found, func(a, b *Result) int { return cmp.Compare(m.value(a), m.value(b)) })
 		return found[(len(found)-1)/2]
 	}
 	ms := metrics(results)
@@ -204,16 +205,6 @@ func Report(w io.Writer, results []Result, subject string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func format(v float64, unit string) string {

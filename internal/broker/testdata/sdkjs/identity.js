@@ -28,22 +28,37 @@
 
 const crypto = require('crypto');
 const { mqtt, iot, iotidentity } = require('aws-iot-device-sdk-v2');
+const { run, status, note, deepEqual, Inbox } = require('./harness');
 
-const opts = parseArgs(process.argv.slice(2));
-const started = Date.now();
-let finished = false;
+run({
+    name: 'identity.js', env: 'IDENTITY',
+    keys: ['endpoint', 'port', 'ca', 'cert', 'key', 'template', 'params', 'clientId', 'topicPrefix', 'timeoutMs'],
+    required: ['endpoint', 'port', 'ca', 'cert', 'key', 'template', 'params', 'clientId', 'topicPrefix'],
+    defaults: { clientId: `claim-js-${process.pid}`, topicPrefix: 'temperature', timeoutMs: '30000' },
+    usage: '--endpoint HOST --port N --ca CA --cert CLAIM_CERT --key CLAIM_KEY --template NAME --params JSON [--client-id ID] [--topic-prefix PREFIX] [--timeout-ms MS]',
+    check: checkParams,
+}, main);
 
-const timer = setTimeout(() => fail(`timed out after ${opts.timeoutMs} ms (${stage})`, 2), opts.timeoutMs);
-let stage = 'starting';
-
-main().then(
-    (result) => done(result),
-    (err) => fail(err && err.stack ? err.stack : String(err), 1),
-);
+// checkParams parses --params: a JSON object of strings naming at least the
+// telemetry topic's BuildingName and Location.
+function checkParams(o, usage) {
+    try {
+        o.params = JSON.parse(o.params);
+    } catch (e) {
+        usage(`--params is not JSON: ${e.message}`);
+    }
+    if (typeof o.params !== 'object' || o.params === null || Array.isArray(o.params) ||
+        !Object.values(o.params).every((v) => typeof v === 'string')) {
+        usage('--params must be a JSON object of strings');
+    }
+    for (const k of ['BuildingName', 'Location']) {
+        if (!o.params[k]) usage(`--params needs ${k} (it names the telemetry topic)`);
+    }
+}
 
 // connect opens an MQTT 3.1.1 connection over mutual TLS with a builder
 // already holding the certificate and key.
-async function connect(builder, clientId, what) {
+async function connect(opts, builder, clientId, what) {
     const config = builder
         .with_certificate_authority_from_path(undefined, opts.ca)
         .with_endpoint(opts.endpoint)
@@ -67,19 +82,19 @@ function refused(suback) {
     return !suback || suback.error_code || suback.qos === 128 || suback.qos === undefined;
 }
 
-async function main() {
+async function main(opts) {
     const templateName = opts.template;
     const parameters = opts.params;
     const qos = mqtt.QoS.AtLeastOnce;
 
     // 1. The claim connection and the provisioning API's reply topics.
-    stage = 'connecting with the claim';
-    const claim = await connect(iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder_from_path(opts.cert, opts.key),
+    status.stage = 'connecting with the claim';
+    const claim = await connect(opts, iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder_from_path(opts.cert, opts.key),
         opts.clientId, 'claim');
     const identity = new iotidentity.IotIdentityClient(claim.connection);
     const inbox = new Inbox();
 
-    stage = 'subscribing to the provisioning API';
+    status.stage = 'subscribing to the provisioning API';
     const subs = [
         ['create/accepted', (h) => identity.subscribeToCreateKeysAndCertificateAccepted({}, qos, h)],
         ['create/rejected', (h) => identity.subscribeToCreateKeysAndCertificateRejected({}, qos, h)],
@@ -94,7 +109,7 @@ async function main() {
     }
 
     // 2. CreateKeysAndCertificate: payload {}.
-    stage = 'CreateKeysAndCertificate';
+    status.stage = 'CreateKeysAndCertificate';
     await identity.publishCreateKeysAndCertificate({}, qos);
     const [createTopic, created] = await inbox.take(['create/accepted', 'create/rejected']);
     if (createTopic !== 'create/accepted') {
@@ -111,7 +126,7 @@ async function main() {
     const keyMatches = x509.checkPrivateKey(crypto.createPrivateKey(created.privateKey));
 
     // 3. RegisterThing with the template parameters.
-    stage = 'RegisterThing';
+    status.stage = 'RegisterThing';
     const token = created.certificateOwnershipToken;
     await identity.publishRegisterThing({ templateName, certificateOwnershipToken: token, parameters }, qos);
     const [registerTopic, registered] = await inbox.take(['register/accepted', 'register/rejected']);
@@ -124,7 +139,7 @@ async function main() {
     }
 
     // 4. The token is spent: the same request again is rejected.
-    stage = 'RegisterThing replay';
+    status.stage = 'RegisterThing replay';
     await identity.publishRegisterThing({ templateName, certificateOwnershipToken: token, parameters }, qos);
     const [replayTopic, replay] = await inbox.take(['register/accepted', 'register/rejected']);
     if (replayTopic !== 'register/rejected' || replay.statusCode !== 400 ||
@@ -134,17 +149,17 @@ async function main() {
     const strays = inbox.all();
     if (strays.length > 0) throw new Error(`unexpected provisioning answers: ${JSON.stringify(strays)}`);
 
-    stage = 'disconnecting the claim';
+    status.stage = 'disconnecting the claim';
     await claim.connection.disconnect();
 
     // 5. The new identity: the thing's own certificate and key, client id =
     // thing name, publish to its own topic and receive it back.
-    stage = 'connecting as the thing';
-    const device = await connect(iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder(created.certificatePem, created.privateKey),
+    status.stage = 'connecting as the thing';
+    const device = await connect(opts, iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder(created.certificatePem, created.privateKey),
         thingName, 'thing');
     const topic = [opts.topicPrefix, parameters.BuildingName, parameters.Location, thingName].join('/');
     const echoes = new Inbox();
-    stage = `subscribing to ${topic}`;
+    status.stage = `subscribing to ${topic}`;
     const suback = await device.connection.subscribe(topic, qos, (t, payload) => {
         let doc;
         try {
@@ -156,15 +171,15 @@ async function main() {
         echoes.put('telemetry', undefined, { topic: t, doc });
     });
     if (refused(suback)) throw new Error(`subscription to ${topic} refused: ${JSON.stringify(suback)}`);
-    stage = `publishing to ${topic}`;
+    status.stage = `publishing to ${topic}`;
     const reading = { thingName, temperature: 21.5, nonce: crypto.randomBytes(8).toString('hex') };
     await device.connection.publish(topic, JSON.stringify(reading), qos);
-    stage = `waiting for ${topic}`;
+    status.stage = `waiting for ${topic}`;
     const [, echo] = await echoes.take(['telemetry'], (m) => m.doc && m.doc.nonce === reading.nonce);
     const received = echo.topic === topic && deepEqual(echo.doc, reading);
     if (!received) throw new Error(`received ${JSON.stringify(echo)}, published ${JSON.stringify(reading)} to ${topic}`);
 
-    stage = 'disconnecting the thing';
+    status.stage = 'disconnecting the thing';
     await device.connection.disconnect();
     return {
         ok: true,
@@ -184,103 +199,6 @@ async function main() {
             errorMessage: replay.errorMessage, keys: Object.keys(replay).sort() },
         reconnect: { clientId: thingName, sessionPresent: device.sessionPresent, interruptions: device.interruptions,
             topic, granted: suback.qos, published: true, received },
-        ms: Date.now() - started,
+        ms: Date.now() - status.started,
     };
-}
-
-// Inbox keeps every message per subscription until a waiter takes it, so
-// the order in which the server's answers arrive does not matter.
-class Inbox {
-    constructor() { this.msgs = []; this.waiters = []; }
-    put(name, error, doc) {
-        if (error) {
-            fail(`bad message on ${name}: ${error}`, 1);
-            return;
-        }
-        this.msgs.push({ name, doc });
-        this.waiters = this.waiters.filter((w) => !this.match(w));
-    }
-    match(w) {
-        const i = this.msgs.findIndex((m) => w.names.includes(m.name) && w.pred(m.doc || {}));
-        if (i < 0) return false;
-        const [m] = this.msgs.splice(i, 1);
-        w.resolve([m.name, m.doc]);
-        return true;
-    }
-    take(names, pred = () => true) {
-        return new Promise((resolve) => {
-            const w = { names, pred, resolve };
-            if (!this.match(w)) this.waiters.push(w);
-        });
-    }
-    all() { return this.msgs.map((m) => ({ [m.name]: m.doc })); }
-}
-
-function deepEqual(a, b) {
-    if (a === b) return true;
-    if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-    const ka = Object.keys(a), kb = Object.keys(b);
-    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
-}
-
-function parseArgs(argv) {
-    const env = process.env;
-    const o = {
-        endpoint: env.IDENTITY_ENDPOINT, port: env.IDENTITY_PORT, ca: env.IDENTITY_CA, cert: env.IDENTITY_CERT,
-        key: env.IDENTITY_KEY, template: env.IDENTITY_TEMPLATE, params: env.IDENTITY_PARAMS,
-        clientId: env.IDENTITY_CLIENT_ID || `claim-js-${process.pid}`,
-        topicPrefix: env.IDENTITY_TOPIC_PREFIX || 'temperature', timeoutMs: env.IDENTITY_TIMEOUT_MS || '30000',
-    };
-    const flags = { '--endpoint': 'endpoint', '--port': 'port', '--ca': 'ca', '--cert': 'cert', '--key': 'key',
-        '--template': 'template', '--params': 'params', '--client-id': 'clientId', '--topic-prefix': 'topicPrefix',
-        '--timeout-ms': 'timeoutMs' };
-    for (let i = 0; i < argv.length; i += 2) {
-        const k = flags[argv[i]];
-        if (!k || i + 1 >= argv.length) usage(`bad argument ${JSON.stringify(argv[i])}`);
-        o[k] = argv[i + 1];
-    }
-    for (const k of ['endpoint', 'port', 'ca', 'cert', 'key', 'template', 'params', 'clientId', 'topicPrefix']) {
-        if (!o[k]) usage(`missing --${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
-    }
-    o.port = Number(o.port);
-    o.timeoutMs = Number(o.timeoutMs);
-    if (!Number.isInteger(o.port) || o.port <= 0 || !(o.timeoutMs > 0)) usage('bad --port or --timeout-ms');
-    try {
-        o.params = JSON.parse(o.params);
-    } catch (e) {
-        usage(`--params is not JSON: ${e.message}`);
-    }
-    if (typeof o.params !== 'object' || o.params === null || Array.isArray(o.params) ||
-        !Object.values(o.params).every((v) => typeof v === 'string')) {
-        usage('--params must be a JSON object of strings');
-    }
-    for (const k of ['BuildingName', 'Location']) {
-        if (!o.params[k]) usage(`--params needs ${k} (it names the telemetry topic)`);
-    }
-    return o;
-}
-
-function usage(msg) {
-    process.stderr.write(`identity.js: ${msg}\nusage: node identity.js --endpoint HOST --port N --ca CA --cert CLAIM_CERT --key CLAIM_KEY --template NAME --params JSON [--client-id ID] [--topic-prefix PREFIX] [--timeout-ms MS]\n`);
-    process.stdout.write(JSON.stringify({ ok: false, error: msg }) + '\n');
-    process.exit(1);
-}
-
-function note(msg) {
-    process.stderr.write(`identity.js: ${msg}\n`);
-}
-
-function done(result) {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    process.stdout.write(JSON.stringify(result) + '\n', () => process.exit(0));
-}
-
-function fail(msg, code) {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    process.stderr.write(`identity.js: FAIL: ${msg}\n`);
-    process.stdout.write(JSON.stringify({ ok: false, error: msg.split('\n')[0], stage }) + '\n', () => process.exit(code));
 }

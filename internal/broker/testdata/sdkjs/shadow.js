@@ -17,23 +17,19 @@
 'use strict';
 
 const { mqtt, iot, iotshadow } = require('aws-iot-device-sdk-v2');
+const { run, status, note, deepEqual, Inbox } = require('./harness');
 
-const opts = parseArgs(process.argv.slice(2));
-const started = Date.now();
-let finished = false;
+run({
+    name: 'shadow.js', env: 'SHADOW',
+    keys: ['endpoint', 'port', 'ca', 'cert', 'key', 'thing', 'timeoutMs'],
+    required: ['endpoint', 'port', 'ca', 'cert', 'key', 'thing'],
+    defaults: { timeoutMs: '30000' },
+    usage: '--endpoint HOST --port N --ca CA --cert CERT --key KEY --thing NAME [--timeout-ms MS]',
+}, main);
 
-const timer = setTimeout(() => fail(`timed out after ${opts.timeoutMs} ms (${stage})`, 2), opts.timeoutMs);
-let stage = 'starting';
-let connection;
-
-main().then(
-    (result) => done(result),
-    (err) => fail(err && err.stack ? err.stack : String(err), 1),
-);
-
-async function main() {
+async function main(opts) {
     const thingName = opts.thing;
-    stage = 'connecting';
+    status.stage = 'connecting';
     const config = iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder_from_path(opts.cert, opts.key)
         .with_certificate_authority_from_path(undefined, opts.ca)
         .with_endpoint(opts.endpoint)
@@ -46,7 +42,7 @@ async function main() {
         .with_reconnect_max_sec(2)
         .build();
     const client = new mqtt.MqttClient();
-    connection = client.new_connection(config);
+    const connection = client.new_connection(config);
     let interruptions = 0;
     connection.on('interrupt', (e) => { interruptions++; note(`connection interrupted: ${e}`); });
     connection.on('error', (e) => note(`connection error: ${e}`));
@@ -56,7 +52,7 @@ async function main() {
     const inbox = new Inbox();
     const qos = mqtt.QoS.AtLeastOnce;
 
-    stage = 'subscribing';
+    status.stage = 'subscribing';
     const subs = [
         ['update/accepted', (h) => shadow.subscribeToUpdateShadowAccepted({ thingName }, qos, h)],
         ['update/rejected', (h) => shadow.subscribeToUpdateShadowRejected({ thingName }, qos, h)],
@@ -96,7 +92,7 @@ async function main() {
     }
 
     // 1. The app side sets the desired state.
-    stage = 'updating desired';
+    status.stage = 'updating desired';
     const desired = { color: 'red' };
     const setDesired = await update({ desired });
     if (!deepEqual(setDesired.state && setDesired.state.desired, desired)) {
@@ -104,7 +100,7 @@ async function main() {
     }
 
     // 2. The device side: apply each delta and report, until in sync.
-    stage = 'waiting for delta';
+    status.stage = 'waiting for delta';
     const [, firstDelta] = await inbox.take(['update/delta'], (d) => d.state && d.state.color !== undefined);
     if (!deepEqual(firstDelta.state, desired) || firstDelta.version !== setDesired.version) {
         throw new Error(`delta ${JSON.stringify(firstDelta)} after update/accepted ${JSON.stringify(setDesired)}`);
@@ -115,11 +111,11 @@ async function main() {
     let lastReport;
     let doc;
     for (;;) {
-        stage = `reporting (round ${reports + 1})`;
+        status.stage = `reporting (round ${reports + 1})`;
         Object.assign(device, pending);
         lastReport = await update({ reported: device });
         reports++;
-        stage = `getting (round ${reports})`;
+        status.stage = `getting (round ${reports})`;
         doc = await get();
         pending = doc.state && doc.state.delta;
         if (!pending) break;
@@ -132,7 +128,7 @@ async function main() {
 
     // 3. A stale version is a conflict: /update/rejected with code 409, and
     // the shadow is left as it was.
-    stage = 'version conflict';
+    status.stage = 'version conflict';
     const staleToken = `${thingName}-stale`;
     await shadow.publishUpdateShadow({ thingName, clientToken: staleToken, version: setDesired.version,
         state: { reported: { color: 'blue' } } }, qos);
@@ -140,7 +136,7 @@ async function main() {
     if (conflictTopic !== 'update/rejected' || conflict.code !== 409) {
         throw new Error(`stale update (version ${setDesired.version}, current ${doc.version}) answered on ${conflictTopic}: ${JSON.stringify(conflict)}`);
     }
-    stage = 'final get';
+    status.stage = 'final get';
     const after = await get();
     if (after.version !== doc.version || !deepEqual(after.state.reported, desired) || after.state.delta) {
         throw new Error(`shadow changed by the rejected update: ${JSON.stringify(after)} (before ${JSON.stringify(doc)})`);
@@ -149,9 +145,8 @@ async function main() {
     const strayDeltas = inbox.left('update/delta');
     if (strayDeltas.length > 0) throw new Error(`unexpected deltas: ${JSON.stringify(strayDeltas)}`);
 
-    stage = 'disconnecting';
+    status.stage = 'disconnecting';
     await connection.disconnect();
-    connection = undefined;
     return {
         ok: true,
         thing: thingName,
@@ -165,88 +160,6 @@ async function main() {
         get: { version: doc.version, state: doc.state, inSync },
         conflict: { code: conflict.code, message: conflict.message, staleVersion: setDesired.version },
         final: { version: after.version, state: after.state },
-        ms: Date.now() - started,
+        ms: Date.now() - status.started,
     };
-}
-
-// Inbox keeps every message per subscription until a waiter takes it, so
-// the order in which the server's answers and events arrive does not matter.
-class Inbox {
-    constructor() { this.msgs = []; this.waiters = []; }
-    put(name, error, doc) {
-        if (error) {
-            fail(`bad message on ${name}: ${error}`, 1);
-            return;
-        }
-        this.msgs.push({ name, doc });
-        this.waiters = this.waiters.filter((w) => !this.match(w));
-    }
-    match(w) {
-        const i = this.msgs.findIndex((m) => w.names.includes(m.name) && w.pred(m.doc || {}));
-        if (i < 0) return false;
-        const [m] = this.msgs.splice(i, 1);
-        w.resolve([m.name, m.doc]);
-        return true;
-    }
-    take(names, pred) {
-        return new Promise((resolve) => {
-            const w = { names, pred, resolve };
-            if (!this.match(w)) this.waiters.push(w);
-        });
-    }
-    left(name) { return this.msgs.filter((m) => m.name === name).map((m) => m.doc); }
-}
-
-function deepEqual(a, b) {
-    if (a === b) return true;
-    if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-    const ka = Object.keys(a), kb = Object.keys(b);
-    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
-}
-
-function parseArgs(argv) {
-    const env = process.env;
-    const o = {
-        endpoint: env.SHADOW_ENDPOINT, port: env.SHADOW_PORT, ca: env.SHADOW_CA, cert: env.SHADOW_CERT,
-        key: env.SHADOW_KEY, thing: env.SHADOW_THING, timeoutMs: env.SHADOW_TIMEOUT_MS || '30000',
-    };
-    const flags = { '--endpoint': 'endpoint', '--port': 'port', '--ca': 'ca', '--cert': 'cert', '--key': 'key',
-        '--thing': 'thing', '--timeout-ms': 'timeoutMs' };
-    for (let i = 0; i < argv.length; i += 2) {
-        const k = flags[argv[i]];
-        if (!k || i + 1 >= argv.length) usage(`bad argument ${JSON.stringify(argv[i])}`);
-        o[k] = argv[i + 1];
-    }
-    for (const k of ['endpoint', 'port', 'ca', 'cert', 'key', 'thing']) {
-        if (!o[k]) usage(`missing --${k}`);
-    }
-    o.port = Number(o.port);
-    o.timeoutMs = Number(o.timeoutMs);
-    if (!Number.isInteger(o.port) || o.port <= 0 || !(o.timeoutMs > 0)) usage('bad --port or --timeout-ms');
-    return o;
-}
-
-function usage(msg) {
-    process.stderr.write(`shadow.js: ${msg}\nusage: node shadow.js --endpoint HOST --port N --ca CA --cert CERT --key KEY --thing NAME [--timeout-ms MS]\n`);
-    process.stdout.write(JSON.stringify({ ok: false, error: msg }) + '\n');
-    process.exit(1);
-}
-
-function note(msg) {
-    process.stderr.write(`shadow.js: ${msg}\n`);
-}
-
-function done(result) {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    process.stdout.write(JSON.stringify(result) + '\n', () => process.exit(0));
-}
-
-function fail(msg, code) {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    process.stderr.write(`shadow.js: FAIL: ${msg}\n`);
-    process.stdout.write(JSON.stringify({ ok: false, error: msg.split('\n')[0], stage }) + '\n', () => process.exit(code));
 }
