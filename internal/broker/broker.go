@@ -35,6 +35,10 @@ type Limits struct {
 	SessionExpiry       time.Duration // how long a persistent session outlives its connection (AWS: 1 h)
 	ConnectTimeout      time.Duration // TLS handshake plus CONNECT
 	TopicAliasMaximum   uint16        // client-to-server aliases accepted (MQTT 5)
+	// IdleParkAfter: a device connection quiet this long gives up its
+	// goroutine until it has input or its keep-alive runs out (Linux);
+	// 0 never parks.
+	IdleParkAfter time.Duration
 }
 
 // AWSLimits are AWS IoT Core's defaults.
@@ -43,6 +47,7 @@ func AWSLimits() Limits {
 		MaxPayload: 128 * 1024, Topic: topic.AWSLimits(), MaxClientID: 128, MaxSubscriptions: 50,
 		MaxFiltersPerPacket: 8, PublishRate: 100, KeepAliveMin: 30, KeepAliveMax: 1200, MaxInflight: 100,
 		MaxQueued: 1000, MaxQoS: 1, SessionExpiry: time.Hour, ConnectTimeout: 10 * time.Second, TopicAliasMaximum: 8,
+		IdleParkAfter: 2 * time.Second,
 	}
 }
 
@@ -96,6 +101,7 @@ type Broker struct {
 // Stats are the gateway's counters.
 type Stats struct {
 	Connections   atomic.Int64
+	Parked        atomic.Int64 // connections parked: quiet, with no goroutine
 	Subscriptions atomic.Int64 // live subscriptions, online and offline sessions
 	MessagesIn    atomic.Int64
 	MessagesOut   atomic.Int64

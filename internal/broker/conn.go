@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,8 +50,11 @@ type conn struct {
 // certificate or SigV4); the client id is added at CONNECT.
 func newConn(b *Broker, nc net.Conn, peer Identity) *conn {
 	c := &conn{b: b, nc: nc, src: nc, id: peer, recvMax: 65535}
-	if tr, idle := newIdleWaiter(nc); tr != nil {
+	if tr, idle := newIdleWaiter(nc, b.limits.IdleParkAfter, &b.stats.Parked); tr != nil {
 		c.src, c.idle = tr, idle
+		if idle != nil {
+			idle.resume = c.resume
+		}
 	}
 	c.rd = getReading(c.src)
 	return c
@@ -100,16 +104,39 @@ func (c *conn) start() {
 		c.finish()
 		return
 	}
+	go c.serve()
+}
+
+// serve runs the read loop until the connection ends or parks.
+func (c *conn) serve() {
+	if !c.readLoop() {
+		c.finish()
+	}
+}
+
+// resume restarts a parked connection's read loop in a new goroutine: its
+// socket became readable, or (timedOut) its keep-alive deadline passed.
+func (c *conn) resume(timedOut bool) {
+	if timedOut {
+		go func() {
+			c.readFailed(os.ErrDeadlineExceeded)
+			c.finish()
+		}()
+		return
+	}
 	go func() {
-		defer c.finish()
-		c.readLoop()
+		c.rd = getReading(c.src)
+		c.serve()
 	}()
 }
 
 // run is start for callers that must block until the connection ends
-// (an HTTP handler serving a WebSocket).
+// (an HTTP handler serving a WebSocket): it never parks.
 func (c *conn) run() {
 	defer c.finish()
+	if c.idle != nil {
+		c.idle.parker = nil
+	}
 	if c.open() {
 		c.readLoop()
 	}
@@ -153,35 +180,47 @@ func (c *conn) writeNow(p mqtt.Packet, v mqtt.Version) {
 	}
 }
 
-func (c *conn) readLoop() {
+// readLoop serves the connection's input until it ends (false) or, quiet
+// for long enough, parks (true): the goroutine then ends, and resume
+// starts another when there is input.
+func (c *conn) readLoop() (parked bool) {
 	if c.idle != nil {
-		defer func() { putReading(c.rd); c.rd = nil }()
+		defer func() {
+			if !parked {
+				putReading(c.rd)
+				c.rd = nil
+			}
+		}()
 	}
 	max := c.b.limits.maxPacket()
 	for {
+		var deadline time.Time
 		if c.keepAlive > 0 {
 			// The server closes after 1.5 times the Keep Alive [MQTT-3.1.2-22].
-			c.nc.SetReadDeadline(time.Now().Add(c.keepAlive * 3 / 2))
-		} else {
-			c.nc.SetReadDeadline(time.Time{})
+			deadline = time.Now().Add(c.keepAlive * 3 / 2)
 		}
+		c.nc.SetReadDeadline(deadline)
 		if c.idle.canWait(c.rd.br.Buffered()) {
 			putReading(c.rd)
-			err := c.idle.wait()
+			c.rd = nil
+			parked, err := c.idle.wait(deadline)
+			if parked {
+				return true
+			}
 			c.rd = getReading(c.src)
 			if err != nil {
 				c.readFailed(err)
-				return
+				return false
 			}
 		}
 		h, body, err := mqtt.ReadFrame(&c.rd.br, max)
 		if err != nil {
 			c.readFailed(err)
-			return
+			return false
 		}
 		c.b.stats.BytesIn.Add(int64(len(body) + 2))
 		if !c.dispatch(h, body) {
-			return
+			return false
 		}
 	}
 }
@@ -385,6 +424,7 @@ func (c *conn) close(reason string) {
 		}
 		c.wmu.Unlock()
 		c.nc.Close()
+		c.idle.unpark()
 		c.b.detach(c)
 	})
 }

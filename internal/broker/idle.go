@@ -5,8 +5,11 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // An idle device connection costs what its goroutine and buffers hold while
@@ -175,14 +178,25 @@ func (r *tlsReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// idleWaiter is how a read loop waits with a small stack; nil for
-// connections that cannot (WebSocket, plain TCP).
+// idleWaiter is how a read loop waits with a small stack, and then with
+// none (parked); nil for connections that cannot (WebSocket, plain TCP).
 type idleWaiter struct {
 	tls *tlsReader
 	rec *recordConn
+
+	// Parking (park_linux.go); parker is nil where it is unavailable.
+	parker     *parker
+	parkAfter  time.Duration
+	gauge      *atomic.Int64       // the broker's count of parked connections
+	resume     func(timedOut bool) // restarts the read loop in a new goroutine
+	registered bool                // the socket is in the parker's epoll set
+	// Under parker.mu:
+	token    uint64
+	deadline time.Time
+	timer    *time.Timer
 }
 
-func newIdleWaiter(nc net.Conn) (*tlsReader, *idleWaiter) {
+func newIdleWaiter(nc net.Conn, parkAfter time.Duration, gauge *atomic.Int64) (*tlsReader, *idleWaiter) {
 	tc, ok := nc.(*tls.Conn)
 	if !ok {
 		return nil, nil
@@ -192,7 +206,11 @@ func newIdleWaiter(nc net.Conn) (*tlsReader, *idleWaiter) {
 	if !ok || rec.raw == nil {
 		return tr, nil
 	}
-	return tr, &idleWaiter{tls: tr, rec: rec}
+	w := &idleWaiter{tls: tr, rec: rec, parkAfter: parkAfter, gauge: gauge}
+	if parkAfter > 0 {
+		w.parker = getParker()
+	}
+	return tr, w
 }
 
 // canWait says whether the read loop may wait with wait: nothing is
@@ -202,6 +220,36 @@ func (w *idleWaiter) canWait(buffered int) bool {
 	return w != nil && buffered == 0 && w.tls.short && w.rec.drained()
 }
 
-// wait blocks until data arrives, the read deadline passes or the
-// connection closes.
-func (w *idleWaiter) wait() error { return w.rec.waitReadable() }
+// wait blocks until data arrives, the keep-alive deadline (zero: none)
+// passes or the connection closes; the read deadline is already set to
+// it. A connection still quiet after parkAfter is parked instead: wait
+// returns true, the read loop's goroutine ends, and w.resume starts
+// another when there is something to do.
+func (w *idleWaiter) wait(deadline time.Time) (parked bool, err error) {
+	if w.parker == nil {
+		return false, w.rec.waitReadable()
+	}
+	park := time.Now().Add(w.parkAfter)
+	if !deadline.IsZero() && !park.Before(deadline) {
+		return false, w.rec.waitReadable()
+	}
+	w.rec.SetReadDeadline(park)
+	err = w.rec.waitReadable()
+	if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+		w.rec.SetReadDeadline(deadline)
+		return false, err
+	}
+	if w.parker.park(w, deadline) {
+		return true, nil
+	}
+	w.rec.SetReadDeadline(deadline)
+	return false, w.rec.waitReadable()
+}
+
+// unpark drops the connection from the parker, for a connection closed
+// while parked: it is then never resumed.
+func (w *idleWaiter) unpark() {
+	if w != nil && w.parker != nil {
+		w.parker.take(w)
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/eclipse/paho.golang/packets"
 	"github.com/eclipse/paho.golang/paho"
 
+	"github.com/roost-iot/roost/internal/config"
 	"github.com/roost-iot/roost/internal/registry"
 	"github.com/roost-iot/roost/internal/roosttest"
 )
@@ -51,9 +52,9 @@ type gateway struct {
 
 // startGateway starts a server with the seed 000 device policy
 // (SensorPolicy) and an allow-all policy (Admin).
-func startGateway(t *testing.T) *gateway {
+func startGateway(t *testing.T, mod ...func(*config.Config)) *gateway {
 	t.Helper()
-	srv := roosttest.StartServer(t)
+	srv := roosttest.StartServer(t, mod...)
 	g := &gateway{t: t, srv: srv, reg: srv.Server.Registry(), dir: t.TempDir(),
 		ca: filepath.Join(srv.Config.DataDir, "ca.pem"), certs: map[string]tls.Certificate{}}
 	pem, err := os.ReadFile(g.ca)

@@ -59,6 +59,9 @@ type Config struct {
 	// subscriptions as the MQTT spec does; AWS IoT sends them only to a
 	// subscription whose filter is the topic.
 	MQTTRetainedOnWildcard bool `yaml:"mqttRetainedOnWildcard" flag:"mqtt-retained-on-wildcard"`
+	// MQTTIdleParkAfter: a device connection quiet this long gives up its
+	// goroutine (and stack) until it has input; 0 never parks.
+	MQTTIdleParkAfter time.Duration `yaml:"mqttIdleParkAfter" flag:"mqtt-idle-park-after"`
 	// ProvisioningClaimLifetime is how long a CreateProvisioningClaim
 	// certificate is valid (AWS: 5 minutes).
 	ProvisioningClaimLifetime time.Duration `yaml:"provisioningClaimLifetime" flag:"provisioning-claim-lifetime"`
@@ -99,10 +102,11 @@ func Default() Config {
 
 		MQTTMaxQoS: 1, MQTTMaxPayload: 128 * 1024, MQTTPublishRate: 100,
 		MQTTMaxSubscriptions: 50, MQTTSessionExpiry: time.Hour, ProvisioningClaimLifetime: 5 * time.Minute,
-		Hosts:     defaultHosts(),
-		Region:    "us-east-1",
-		LogLevel:  "info",
-		LogFormat: "text",
+		MQTTIdleParkAfter: 2 * time.Second,
+		Hosts:             defaultHosts(),
+		Region:            "us-east-1",
+		LogLevel:          "info",
+		LogFormat:         "text",
 	}
 }
 
@@ -161,6 +165,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ProvisioningClaimLifetime < time.Second || c.ProvisioningClaimLifetime > time.Hour {
 		bad("provisioning-claim-lifetime must be between 1s and 1h (AWS: 5m)")
+	}
+	if c.MQTTIdleParkAfter < 0 {
+		bad("mqtt-idle-park-after must be >= 0 (0 never parks)")
 	}
 	if c.MQTTSessionExpiry < time.Minute || c.MQTTSessionExpiry > 7*24*time.Hour {
 		bad("mqtt-session-expiry must be between 1m and 168h (AWS allows up to 7 days)")

@@ -28,6 +28,7 @@ var usage = map[string]string{
 	"mqtt-max-subscriptions":      "subscriptions per connection (AWS: 50)",
 	"mqtt-session-expiry":         "how long a persistent session outlives its connection (AWS: 1h)",
 	"mqtt-retained-on-wildcard":   "send retained messages to wildcard subscriptions (MQTT spec; AWS does not)",
+	"mqtt-idle-park-after":        "a connection quiet this long holds no goroutine until it has input (0 = never)",
 	"provisioning-claim-lifetime": "how long a CreateProvisioningClaim certificate is valid (AWS: 5 minutes)",
 	"host":                        "host names and addresses for the server certificate (repeatable)",
 	"endpoint":                    "device endpoint host returned by DescribeEndpoint (default: first host)",

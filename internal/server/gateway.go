@@ -41,6 +41,7 @@ func (s *Server) startGateway() error {
 	limits.PublishRate = s.cfg.MQTTPublishRate
 	limits.MaxSubscriptions = s.cfg.MQTTMaxSubscriptions
 	limits.SessionExpiry = s.cfg.MQTTSessionExpiry
+	limits.IdleParkAfter = s.cfg.MQTTIdleParkAfter
 	s.broker = broker.New(broker.Options{
 		Authorizer:         broker.NewAuthorizer(s.reg, s.cfg.Region, s.account),
 		RetainedOnWildcard: s.cfg.MQTTRetainedOnWildcard,

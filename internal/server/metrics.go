@@ -26,6 +26,7 @@ func metricsHandler(st *broker.Stats) http.Handler {
 			func() float64 { return float64(v.Load()) }))
 	}
 	gauge("roost_mqtt_connections", "Connected MQTT clients.", &st.Connections)
+	gauge("roost_mqtt_connections_parked", "Connected MQTT clients parked while quiet (no goroutine).", &st.Parked)
 	gauge("roost_mqtt_subscriptions", "Subscriptions of online and offline sessions.", &st.Subscriptions)
 	counter("roost_mqtt_messages_received_total", "Messages published to the gateway (MQTT, HTTPS, iot-data).", &st.MessagesIn, nil)
 	counter("roost_mqtt_messages_sent_total", "Messages delivered to subscribers.", &st.MessagesOut, nil)
