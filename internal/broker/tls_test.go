@@ -107,9 +107,9 @@ func selfSigned(t *testing.T) tls.Certificate {
 	return c
 }
 
-// TestVerifiedCache: a certificate whose chain verified is accepted again
-// from the cache, an expired one never is, and a self-signed one is not
-// cached by its refusal.
+// TestVerifiedCache: a certificate whose chain verified, or that the CA
+// marked when it issued it, is accepted from the cache; an expired one
+// never is, and a self-signed one is not cached by its refusal.
 func TestVerifiedCache(t *testing.T) {
 	ca, _ := pki.NewCA("roost", time.Now())
 	roots := x509.NewCertPool()
@@ -134,7 +134,13 @@ func TestVerifiedCache(t *testing.T) {
 	if err := (Trust{Roots: x509.NewCertPool(), Verified: v}).verify(state(dev.CertPEM)); err != nil {
 		t.Fatalf("a cached certificate was verified again: %v", err)
 	}
+	fresh, _ := ca.Issue(ctx, &pki.IssueRequest{KeyType: pki.KeyECDSAP256})
+	v.Add(fresh.DER)
+	if err := (Trust{Roots: x509.NewCertPool(), Verified: v}).verify(state(fresh.CertPEM)); err != nil {
+		t.Fatalf("a certificate added at issue was verified again: %v", err)
+	}
 	short, _ := ca.Issue(ctx, &pki.IssueRequest{KeyType: pki.KeyECDSAP256, NotAfter: time.Now().Add(-time.Second)})
+	v.Add(short.DER)
 	if err := trust.verify(state(short.CertPEM)); err == nil {
 		t.Fatal("an expired certificate passed")
 	}

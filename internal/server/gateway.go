@@ -14,6 +14,7 @@ import (
 
 	"github.com/roost-iot/roost/internal/broker"
 	"github.com/roost-iot/roost/internal/mqtt"
+	"github.com/roost-iot/roost/internal/pki"
 	"github.com/roost-iot/roost/internal/provisioning"
 	"github.com/roost-iot/roost/internal/shadow"
 	"github.com/roost-iot/roost/internal/sigv4"
@@ -28,7 +29,7 @@ func (s *Server) startGateway() error {
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(s.ca.Certificate())
-	trust := broker.Trust{Roots: roots, Registered: s.registeredCert, Verified: &broker.VerifiedCache{}}
+	trust := broker.Trust{Roots: roots, Registered: s.registeredCert, Verified: s.verified}
 	tcp, err := net.Listen("tcp", s.cfg.MQTTAddr)
 	if err != nil {
 		return fmt.Errorf("gateway listener: %w", err)
@@ -75,6 +76,23 @@ func (s *Server) startGateway() error {
 		go s.broker.ServeDev(dl, s.cfg.DevMQTTPolicy)
 	}
 	return nil
+}
+
+// verifiedIssuer is the CA as the registry's issuer: each certificate it
+// signs is marked verified for the gateway, which would otherwise check
+// its chain to this same CA at the device's first connect (one signature
+// check per provisioned device, right after RegisterThing).
+type verifiedIssuer struct {
+	ca       *pki.CA
+	verified *broker.VerifiedCache
+}
+
+func (v verifiedIssuer) Issue(ctx context.Context, req *pki.IssueRequest) (*pki.IssueResponse, error) {
+	resp, err := v.ca.Issue(ctx, req)
+	if err == nil {
+		v.verified.Add(resp.DER)
+	}
+	return resp, err
 }
 
 // presigner checks MQTT-over-WebSocket URLs signed with the API's

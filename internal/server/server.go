@@ -34,16 +34,19 @@ import (
 
 // Server is a running Roost.
 type Server struct {
-	cfg     config.Config
-	log     *slog.Logger
-	db      *sqlite.DB
-	ca      *pki.CA
-	keys    *pki.KeyPool
-	creds   *iam.Credentials
-	admin   iam.Credential
-	account string
-	reg     *registry.Service
-	fresh   bool // the data directory was created by this start
+	cfg  config.Config
+	log  *slog.Logger
+	db   *sqlite.DB
+	ca   *pki.CA
+	keys *pki.KeyPool
+	// verified is the gateway's cache of client certificates whose chain
+	// verified; certificates the CA issues go in as they are made.
+	verified *broker.VerifiedCache
+	creds    *iam.Credentials
+	admin    iam.Credential
+	account  string
+	reg      *registry.Service
+	fresh    bool // the data directory was created by this start
 
 	apiLn    net.Listener
 	apiSrv   *http.Server
@@ -69,8 +72,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, er
 		s.Close()
 		return nil, err
 	}
+	s.verified = &broker.VerifiedCache{}
 	s.reg = registry.New(registry.Options{
-		Store: s.db, Region: cfg.Region, Account: s.account, Issuer: s.ca, CAPEM: s.ca.CertPEM(),
+		Store: s.db, Region: cfg.Region, Account: s.account, Issuer: verifiedIssuer{s.ca, s.verified}, CAPEM: s.ca.CertPEM(),
 		ValidatePolicy: func(doc []byte) error { _, err := policy.Parse(doc); return err },
 	})
 	return s, nil
