@@ -135,6 +135,7 @@ func (s *Server) startProvisioning() error {
 	s.broker.Handle("$aws/provisioning-templates/+/provision/+", route)
 	go svc.RunReaper(ctx, 5*time.Minute)
 	go trimMemory(ctx)
+	go tuneGC(ctx)
 	return nil
 }
 
