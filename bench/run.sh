@@ -232,7 +232,7 @@ for rep in $(seq "$REPEAT"); do
 				start_broker "$b"
 				sleep 2 # past the broker's start-up work: steady-state latency
 				bench "$b" latency --qos "$LAT_QOS" --publishers "$LAT_PUBLISHERS" --rate "$LAT_RATE" \
-					--payload "$PAYLOAD" --duration "$LAT_DURATION"
+					--payload "$PAYLOAD" --duration "$LAT_DURATION" --trace "$OUT/latency-$b-$rep.trace"
 				stop_broker
 				;;
 			connect)
