@@ -199,11 +199,12 @@ func (c *conn) readLoop() (parked bool) {
 			// The server closes after 1.5 times the Keep Alive [MQTT-3.1.2-22].
 			deadline = time.Now().Add(c.keepAlive * 3 / 2)
 		}
-		c.nc.SetReadDeadline(deadline)
-		if c.idle.canWait(c.rd.br.Buffered()) {
+		if !c.idle.canWait(c.rd.br.Buffered()) {
+			c.nc.SetReadDeadline(deadline)
+		} else {
 			putReading(c.rd)
 			c.rd = nil
-			parked, err := c.idle.wait(deadline)
+			parked, err := c.idle.wait(deadline) // sets the read deadline itself
 			if parked {
 				return true
 			}

@@ -221,16 +221,17 @@ func (w *idleWaiter) canWait(buffered int) bool {
 }
 
 // wait blocks until data arrives, the keep-alive deadline (zero: none)
-// passes or the connection closes; the read deadline is already set to
+// passes or the connection closes, and leaves the read deadline set to
 // it. A connection still quiet after parkAfter is parked instead: wait
 // returns true, the read loop's goroutine ends, and w.resume starts
 // another when there is something to do.
 func (w *idleWaiter) wait(deadline time.Time) (parked bool, err error) {
-	if w.parker == nil {
-		return false, w.rec.waitReadable()
+	var park time.Time
+	if w.parker != nil {
+		park = time.Now().Add(w.parkAfter)
 	}
-	park := time.Now().Add(w.parkAfter)
-	if !deadline.IsZero() && !park.Before(deadline) {
+	if park.IsZero() || !deadline.IsZero() && !park.Before(deadline) {
+		w.rec.SetReadDeadline(deadline)
 		return false, w.rec.waitReadable()
 	}
 	w.rec.SetReadDeadline(park)

@@ -106,12 +106,7 @@ func (p *parker) park(w *idleWaiter, deadline time.Time) bool {
 func (p *parker) wake(tok uint64, timedOut bool) {
 	p.mu.Lock()
 	w := p.parked[tok]
-	var t *time.Timer
-	if w != nil {
-		delete(p.parked, tok)
-		w.gauge.Add(-1)
-		t = w.timer
-	}
+	t := p.removeLocked(tok)
 	p.mu.Unlock()
 	if w == nil {
 		return // woken by its timer, or closed, meanwhile
@@ -122,15 +117,25 @@ func (p *parker) wake(tok uint64, timedOut bool) {
 	w.resume(timedOut)
 }
 
+// removeLocked takes the connection parked under tok, if any, out of the
+// set and returns its timer (nil if none). p.mu held.
+func (p *parker) removeLocked(tok uint64) *time.Timer {
+	w := p.parked[tok]
+	if w == nil {
+		return nil
+	}
+	delete(p.parked, tok)
+	w.gauge.Add(-1)
+	return w.timer
+}
+
 // take removes w's registration, if it is parked, so that it is never
 // resumed: for a connection closed meanwhile.
 func (p *parker) take(w *idleWaiter) {
 	p.mu.Lock()
 	var t *time.Timer
 	if p.parked[w.token] == w {
-		delete(p.parked, w.token)
-		w.gauge.Add(-1)
-		t = w.timer
+		t = p.removeLocked(w.token)
 	}
 	p.mu.Unlock()
 	if t != nil {
