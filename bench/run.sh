@@ -11,12 +11,14 @@
 #   bench/run.sh                                   # everything
 #   BROKERS=roost SCENARIOS=fanin bench/run.sh     # one broker, one scenario
 #   IDLE_CONNS=19000 IDLE_PROCS=2 SCENARIOS=idle bench/run.sh   # 19k idle connections
+#   ROOST_BASE=/tmp/roost-main BROKERS="roost roost-base" bench/run.sh   # A/B: this tree against another build
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 
 BROKERS=${BROKERS:-"roost mosquitto mochi"}      # which brokers, in this order
+ROOST_BASE=${ROOST_BASE:-}                       # broker "roost-base": this roost binary, with Roost's flags and data
 SCENARIOS=${SCENARIOS:-"idle fanin latency connect"}
 PUBLISHERS=${PUBLISHERS:-100}                    # fan-in: publishers -> 1 wildcard subscriber
 PAYLOAD=${PAYLOAD:-100}                          # bytes
@@ -131,9 +133,14 @@ BROKER_ADDR=
 start_broker() { # name
 	local name=$1 port
 	case $name in
-	roost)
+	roost | roost-base)
 		port=$ROOST_PORT
-		env ${ROOST_GOGC:+GOGC=$ROOST_GOGC} "$ROOST" "${roost_args[@]}" >>"$OUT/logs/roost.log" 2>&1 &
+		local bin=$ROOST
+		if [ "$name" = roost-base ]; then
+			[ -x "$ROOST_BASE" ] || { echo "bench/run.sh: roost-base needs ROOST_BASE, a roost binary" >&2; exit 1; }
+			bin=$ROOST_BASE
+		fi
+		env ${ROOST_GOGC:+GOGC=$ROOST_GOGC} "$bin" "${roost_args[@]}" >>"$OUT/logs/$name.log" 2>&1 &
 		;;
 	mosquitto)
 		port=$MOSQUITTO_PORT
