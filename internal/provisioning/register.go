@@ -136,7 +136,7 @@ func provisionRejection(err error) error {
 	}
 	switch re.Code {
 	case registry.CertificateState:
-		if strings.Contains(re.Message, "no longer exists") {
+		if re == registry.ErrCertificateGone {
 			return reject(400, "InvalidCertificateOwnershipToken", "The certificate of this ownership token no longer exists.")
 		}
 		return reject(400, "InvalidCertificateOwnershipToken", "Certificate ownership token has already been used.")

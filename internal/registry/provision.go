@@ -27,6 +27,10 @@ type ProvisionResult struct {
 	Policies  []string
 }
 
+// ErrCertificateGone is Provision's refusal of a certificate deleted, or
+// reaped when its ownership token expired, since the token was issued.
+var ErrCertificateGone = &Error{Code: CertificateState, Message: "The certificate no longer exists"}
+
 // Provision applies a plan in one transaction: the thing (created, or the
 // existing one updated per its OverrideSettings, DO_NOTHING by default),
 // its type and groups (which must exist, as in AWS), the policies (created
@@ -49,8 +53,7 @@ func (s *Service) Provision(ctx context.Context, in ProvisionInput) (ProvisionRe
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		cert, err := tx.Certificates().Get(ctx, certID)
 		if errors.Is(err, store.ErrNotFound) {
-			// Reaped or deleted since its token was issued.
-			return errf(CertificateState, "The certificate %s no longer exists", certID)
+			return ErrCertificateGone
 		}
 		if err != nil {
 			return err
