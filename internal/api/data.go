@@ -13,7 +13,8 @@ import (
 )
 
 // The iot-data operations of the device gateway (botocore iot-data
-// 2015-05-28): Publish, GetRetainedMessage, ListRetainedMessages.
+// 2015-05-28): Publish, GetRetainedMessage, ListRetainedMessages,
+// DeleteConnection, and the shadow operations.
 
 func (s *Server) routeData() {
 	s.handleAll(s.data, []route{
@@ -24,6 +25,7 @@ func (s *Server) routeData() {
 		{"POST /things/{thingName}/shadow", s.updateThingShadow},
 		{"DELETE /things/{thingName}/shadow", s.deleteThingShadow},
 		{"GET /api/things/shadow/ListNamedShadowsForThing/{thingName}", s.listNamedShadows},
+		{"DELETE /connections/{clientId}", s.deleteConnection},
 		{"/", notFoundRoute},
 	})
 }
@@ -109,6 +111,38 @@ func userProperties(h string) ([]mqtt.UserProperty, error) {
 		}
 	}
 	return out, nil
+}
+
+// deleteConnection is DeleteConnection: DELETE
+// /connections/{clientId}?cleanSession&preventWillMessage. The client id
+// is 1 to 128 characters and does not start with "$" (the model's
+// pattern ^[^$].*); a client that is not connected is
+// ResourceNotFoundException.
+func (s *Server) deleteConnection(c *call) (any, error) {
+	gw, err := s.gateway()
+	if err != nil {
+		return nil, err
+	}
+	id := c.path("clientId")
+	if id == "" || len(id) > 128 || id[0] == '$' {
+		return nil, invalid("clientId must be 1 to 128 characters and must not start with $")
+	}
+	clean, err := c.queryBool("cleanSession")
+	if err != nil {
+		return nil, err
+	}
+	noWill, err := c.queryBool("preventWillMessage")
+	if err != nil {
+		return nil, err
+	}
+	if err := gw.Disconnect(id, clean, noWill); err != nil {
+		if errors.Is(err, broker.ErrNotConnected) {
+			return nil, &Error{Code: "ResourceNotFoundException", Status: http.StatusNotFound,
+				Message: "No connection found for client id " + id}
+		}
+		return nil, err
+	}
+	return nil, nil
 }
 
 func (s *Server) getRetainedMessage(c *call) (any, error) {
