@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/roost-iot/roost/internal/registry"
@@ -32,8 +33,31 @@ type hookEvent struct {
 
 // hookResponse is AWS's pre-provisioning hook output.
 type hookResponse struct {
-	AllowProvisioning  bool              `json:"allowProvisioning"`
+	AllowProvisioning  allowFlag         `json:"allowProvisioning"`
 	ParameterOverrides map[string]string `json:"parameterOverrides"`
+}
+
+// allowFlag is allowProvisioning as Lambdas write it: AWS's documentation
+// shows JSON true, and Lambdas in the field also answer "true" or 1, which
+// AWS accepts. Only those allow; anything else, or nothing, denies.
+type allowFlag bool
+
+func (a *allowFlag) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case bool:
+		*a = allowFlag(v)
+	case string:
+		*a = allowFlag(strings.EqualFold(v, "true"))
+	case float64:
+		*a = allowFlag(v != 0)
+	default:
+		*a = false
+	}
+	return nil
 }
 
 // hookClient calls hooks. Redirects are not followed: a hook answers
