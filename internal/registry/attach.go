@@ -6,7 +6,21 @@ import (
 	"github.com/roost-iot/roost/internal/store"
 )
 
-const maxPoliciesPerTarget = 10
+// Policies attached at most: 10 to a certificate (AWS quota), 2 to a thing
+// group (AWS developer guide, "Attach a policy to a static thing group":
+// "You can attach a maximum number of two policies to a group").
+const (
+	maxPoliciesPerTarget = 10
+	maxPoliciesPerGroup  = 2
+)
+
+// maxPolicies is the limit for a target's store key.
+func maxPolicies(target string) int {
+	if kind, _ := splitKey(target); kind == KindThingGroup {
+		return maxPoliciesPerGroup
+	}
+	return maxPoliciesPerTarget
+}
 
 // target resolves a policy target ARN (a certificate or a thing group) to
 // its store key and checks that it exists.
@@ -45,8 +59,11 @@ func (s *Service) AttachPolicy(ctx context.Context, policy, targetARN string) er
 		if err != nil {
 			return err
 		}
-		if n >= maxPoliciesPerTarget {
-			return errf(LimitExceeded, "%s already has the maximum of %d policies attached", targetARN, maxPoliciesPerTarget)
+		if max := maxPolicies(t); n >= max {
+			if attached, err := s.policyAttached(ctx, tx, policy, t); err != nil || attached {
+				return err // attaching again is not an error, even at the limit
+			}
+			return errf(LimitExceeded, "%s already has the maximum of %d policies attached", targetARN, max)
 		}
 		return tx.Links().Add(ctx, store.Link{Rel: store.PolicyTarget, From: policy, To: t, At: s.clock()})
 	})
@@ -279,4 +296,15 @@ func (s *Service) thingPrincipals(links []store.Link) []ThingPrincipal {
 		out[i] = ThingPrincipal{Thing: l.From, PrincipalARN: s.ARN(splitKey(l.To)), Type: l.Attr}
 	}
 	return out
+}
+
+// policyAttached reports whether policy is attached to target (a store key).
+func (s *Service) policyAttached(ctx context.Context, tx store.Tx, policy, target string) (bool, error) {
+	links, _, err := tx.Links().Sources(ctx, store.PolicyTarget, target, store.Page{Limit: maxPoliciesPerTarget + 1})
+	for _, l := range links {
+		if l.From == policy {
+			return true, err
+		}
+	}
+	return false, err
 }

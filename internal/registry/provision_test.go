@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/roost-iot/roost/internal/provisioning/template"
@@ -60,4 +61,33 @@ func csrPEM(t *testing.T) string {
 	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{}, key)
 	must(t, err)
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+}
+
+// TestAttachPolicyLimits: at most 2 policies on a thing group (AWS
+// developer guide) and 10 on a certificate; attaching an attached policy
+// again is no error, even at the limit.
+func TestAttachPolicyLimits(t *testing.T) {
+	reg := newRegistry(t)
+	for i := range 11 {
+		_, err := reg.CreatePolicy(ctx, fmt.Sprintf("p%d", i), doc, nil)
+		must(t, err)
+	}
+	g, err := reg.CreateThingGroup(ctx, registry.CreateThingGroupInput{Name: "Lights"})
+	must(t, err)
+	cert, err := reg.CreateCertificateFromCsr(ctx, csrPEM(t), true)
+	must(t, err)
+	for _, tc := range []struct {
+		arn string
+		max int
+	}{{g.ARN, 2}, {cert.ARN, 10}} {
+		for i := range tc.max {
+			must(t, reg.AttachPolicy(ctx, fmt.Sprintf("p%d", i), tc.arn))
+		}
+		must(t, reg.AttachPolicy(ctx, "p0", tc.arn))
+		err := reg.AttachPolicy(ctx, fmt.Sprintf("p%d", tc.max), tc.arn)
+		var re *registry.Error
+		if !errors.As(err, &re) || re.Code != registry.LimitExceeded {
+			t.Errorf("policy %d on %s: %v; want LimitExceeded", tc.max+1, tc.arn, err)
+		}
+	}
 }
