@@ -137,8 +137,7 @@ func (s *Server) deleteConnection(c *call) (any, error) {
 	}
 	if err := gw.Disconnect(id, clean, noWill); err != nil {
 		if errors.Is(err, broker.ErrNotConnected) {
-			return nil, &Error{Code: "ResourceNotFoundException", Status: http.StatusNotFound,
-				Message: "No connection found for client id " + id}
+			return nil, resourceNotFound("No connection found for client id %s", id)
 		}
 		return nil, err
 	}
@@ -152,8 +151,7 @@ func (s *Server) getRetainedMessage(c *call) (any, error) {
 	}
 	m, ok := gw.RetainedMessage(c.path("topic"))
 	if !ok {
-		return nil, &Error{Code: "ResourceNotFoundException", Status: http.StatusNotFound,
-			Message: "No retained message found for topic " + c.path("topic")}
+		return nil, resourceNotFound("No retained message found for topic %s", c.path("topic"))
 	}
 	out := map[string]any{"topic": m.Topic, "payload": m.Payload, "qos": m.QoS, "lastModifiedTime": m.UpdatedAt.UnixMilli()}
 	if len(m.UserProperties) > 0 {

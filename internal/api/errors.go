@@ -26,6 +26,10 @@ func invalid(format string, a ...any) *Error {
 	return &Error{Code: "InvalidRequestException", Status: http.StatusBadRequest, Message: fmt.Sprintf(format, a...)}
 }
 
+func resourceNotFound(format string, a ...any) *Error {
+	return &Error{Code: "ResourceNotFoundException", Status: http.StatusNotFound, Message: fmt.Sprintf(format, a...)}
+}
+
 // registryErrors maps registry codes to the iot model's exceptions and
 // their HTTP statuses (botocore iot 2015-05-28).
 var registryErrors = map[registry.Code]struct {

@@ -26,7 +26,7 @@ func (b *Broker) Disconnect(clientID string, cleanSession, preventWill bool) err
 		s.mu.Lock()
 		if c = s.conn; c != nil && cleanSession {
 			// detach then drops the session; its stored row goes now.
-			dropStored = s.persistent && b.persist != nil
+			dropStored = s.persistent
 			s.persistent = false
 		}
 		s.mu.Unlock()
