@@ -12,6 +12,7 @@
 #   BROKERS=roost SCENARIOS=fanin bench/run.sh     # one broker, one scenario
 #   IDLE_CONNS=19000 IDLE_PROCS=2 SCENARIOS=idle bench/run.sh   # 19k idle connections
 #   ROOST_BASE=/tmp/roost-main BROKERS="roost roost-base" bench/run.sh   # A/B: this tree against another build
+#   BROKER_CPUS=0 GEN_CPUS=1 SCENARIOS=connect bench/run.sh   # broker and generator on separate cores
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -43,6 +44,8 @@ MOCHI_PORT=${MOCHI_PORT:-18885}
 ROOST_API_PORT=${ROOST_API_PORT:-18440}
 ROOST_DEBUG_ADDR=${ROOST_DEBUG_ADDR:-}             # e.g. 127.0.0.1:6060: Roost serves its runtime profiles there (go tool pprof)
 REPEAT=${REPEAT:-1}                              # rounds of everything; the table shows medians
+BROKER_CPUS=${BROKER_CPUS:-}                     # e.g. 0: the broker runs on these CPUs only (taskset -c; Go sizes GOMAXPROCS to them)
+GEN_CPUS=${GEN_CPUS:-}                           # e.g. 1: the generator runs on these CPUs only
 RUN_TIMEOUT=${RUN_TIMEOUT:-1200}                 # seconds; the whole run is stopped after this
 STEP_TIMEOUT=${STEP_TIMEOUT:-180}                # seconds; one `roost bench` invocation
 OUT=${OUT:-$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)}
@@ -110,6 +113,11 @@ if [[ " $BROKERS " == *" mochi "* ]]; then
 fi
 
 # ------------------------------------------------------------ processes
+# pin CPUS: the taskset prefix that confines a command to CPUS (nothing
+# when CPUS is empty). taskset execs the command, so $! stays its pid.
+pin() { [ -n "$1" ] && printf '%s\n' taskset -c "$1"; return 0; }
+mapfile -t PIN_BROKER < <(pin "$BROKER_CPUS")
+mapfile -t PIN_GEN < <(pin "$GEN_CPUS")
 wait_port() { # port pid: wait until something accepts on 127.0.0.1:port
 	for _ in $(seq 150); do
 		kill -0 "$2" 2>/dev/null || return 1
@@ -140,17 +148,17 @@ start_broker() { # name
 			[ -x "$ROOST_BASE" ] || { echo "bench/run.sh: roost-base needs ROOST_BASE, a roost binary" >&2; exit 1; }
 			bin=$ROOST_BASE
 		fi
-		env ${ROOST_GOGC:+GOGC=$ROOST_GOGC} "$bin" "${roost_args[@]}" >>"$OUT/logs/$name.log" 2>&1 &
+		"${PIN_BROKER[@]}" env ${ROOST_GOGC:+GOGC=$ROOST_GOGC} "$bin" "${roost_args[@]}" >>"$OUT/logs/$name.log" 2>&1 &
 		;;
 	mosquitto)
 		port=$MOSQUITTO_PORT
 		sed -e "s|@PORT@|$port|" -e "s|@CA@|$CA|" -e "s|@CERT@|$SERVER_CERT|" -e "s|@KEY@|$SERVER_KEY|" \
 			"$HERE/mosquitto.conf" >"$OUT/mosquitto.conf"
-		"$MOSQUITTO" -c "$OUT/mosquitto.conf" >>"$OUT/logs/mosquitto.log" 2>&1 &
+		"${PIN_BROKER[@]}" "$MOSQUITTO" -c "$OUT/mosquitto.conf" >>"$OUT/logs/mosquitto.log" 2>&1 &
 		;;
 	mochi)
 		port=$MOCHI_PORT
-		"$OUT/bin/mochi" -addr "127.0.0.1:$port" -ca "$CA" -cert "$SERVER_CERT" -key "$SERVER_KEY" \
+		"${PIN_BROKER[@]}" "$OUT/bin/mochi" -addr "127.0.0.1:$port" -ca "$CA" -cert "$SERVER_CERT" -key "$SERVER_KEY" \
 			>>"$OUT/logs/mochi.log" 2>&1 &
 		;;
 	*) echo "bench/run.sh: unknown broker $name" >&2; exit 1 ;;
@@ -205,7 +213,7 @@ bench() { # label scenario flags...
 	local label=$1
 	shift
 	log "$label: roost bench $*"
-	timeout --signal=INT --kill-after=15 "$STEP_TIMEOUT" "$ROOST" bench "$@" \
+	timeout --signal=INT --kill-after=15 "$STEP_TIMEOUT" "${PIN_GEN[@]}" "$ROOST" bench "$@" \
 		--addr "$BROKER_ADDR" --ca "$CA" --cert "$CLIENT_CERT" --key "$CLIENT_KEY" --server-name 127.0.0.1 \
 		--tls-version "$TLS_VERSION" --sources "$SOURCES" --label "$label" --json "$RESULTS" \
 		--client-id "bench-$label" --broker-pid "$BROKER_PID" | tee -a "$OUT/logs/bench-$label.txt" | grep -v '^{' >&2 ||
