@@ -57,13 +57,9 @@ on_exit() {
 }
 trap on_exit EXIT
 trap 'log "interrupted"; exit 130' INT TERM
-(
-	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-	sleep "$RUN_TIMEOUT" &
-	sp=$!
-	wait "$sp" && echo "bench/provision.sh: RUN_TIMEOUT ($RUN_TIMEOUT s) reached, stopping" >&2 && kill -TERM $$
-) &
-WATCHDOG=$!
+# shellcheck source=bench/watchdog.sh
+. "$HERE/watchdog.sh"
+start_watchdog bench/provision.sh "$RUN_TIMEOUT"
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 

@@ -75,13 +75,9 @@ on_exit() {
 }
 trap on_exit EXIT
 trap 'log "interrupted"; exit 130' INT TERM
-(
-	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-	sleep "$RUN_TIMEOUT" &
-	sp=$!
-	wait "$sp" && echo "bench/run.sh: RUN_TIMEOUT ($RUN_TIMEOUT s) reached, stopping" >&2 && kill -TERM $$
-) &
-WATCHDOG=$!
+# shellcheck source=bench/watchdog.sh
+. "$HERE/watchdog.sh"
+start_watchdog bench/run.sh "$RUN_TIMEOUT"
 
 forget() { # forget a stopped pid
 	local keep=() p
