@@ -132,25 +132,8 @@ EOF
 TICK=$(getconf CLK_TCK)
 server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
 children_ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; }
-now_ns() { date +%s%N; }
 RESULTS=$OUT/results.tsv
 printf 'round\tmeasure\tops\tseconds\tserver_cpu_s\tclient_cpu_s\n' >"$RESULTS"
-
-# measure ROUND NAME OPS-FILE CMD...: runs CMD, which writes how many
-# operations it completed to OPS-FILE, and records its time and the CPU
-# of the server and of the clients over it.
-measure() {
-	local round=$1 name=$2 opsf=$3
-	shift 3
-	local s0 c0 t0 s1 c1 t1
-	s0=$(server_ticks) c0=$(children_ticks) t0=$(now_ns)
-	"$@"
-	t1=$(now_ns) s1=$(server_ticks) c1=$(children_ticks)
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$(cat "$opsf")" \
-		"$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}')" \
-		"$(awk -v a="$s0" -v b="$s1" -v t="$TICK" 'BEGIN{printf "%.2f", (b-a)/t}')" \
-		"$(awk -v a="$c0" -v b="$c1" -v t="$TICK" 'BEGIN{printf "%.2f", (b-a)/t}')" >>"$RESULTS"
-}
 
 # connects ROUND: the connect scenario's own figures over its window
 # (with --broker-pid it reads the server's CPU over the same window).
@@ -167,22 +150,28 @@ print(f"{sys.argv[1]}\tconnect\t{r['connects']}\t{r['duration_s']:.3f}\t{r['brok
 PY
 }
 
-provision() { # round
+# provision ROUND: COUNT devices by claim. Its row has the run's wall time
+# and the CPU used over it by the server and by the clients (this shell's
+# waited-for children).
+provision() {
+	local out=$OUT/simulate-$1.txt s0 c0 t0 s1 c1 t1 ok failed
+	s0=$(server_ticks) c0=$(children_ticks) t0=$(date +%s%N)
 	timeout --kill-after=15 600 "$ROOST" device simulate --endpoint "127.0.0.1:$MQTT_PORT" --ca "$DATA/ca.pem" \
 		--claim-cert "$OUT/claim/claim.pem" --claim-key "$OUT/claim/claim.key" --template SensorTemplate \
 		--param BuildingName=bench --param Location=rack --serial-prefix "r$1-" --csr \
-		--count "$COUNT" --concurrency "$CONCURRENCY" --log-level warn >"$OUT/simulate-$1.txt" 2>/dev/null
-	sed -n 's/^provisioned \([0-9]*\), failed \([0-9]*\).*/\1 \2/p' "$OUT/simulate-$1.txt" >"$OUT/ops.raw"
-	read -r ok failed <"$OUT/ops.raw"
-	[ "$failed" = 0 ] || { log "simulate round $1: $failed devices failed"; cat "$OUT/simulate-$1.txt" >&2; exit 1; }
-	echo "$ok" >"$OUT/ops"
+		--count "$COUNT" --concurrency "$CONCURRENCY" --log-level warn >"$out" 2>/dev/null || true
+	t1=$(date +%s%N) s1=$(server_ticks) c1=$(children_ticks)
+	read -r ok failed < <(sed -n 's/^provisioned \([0-9]*\), failed \([0-9]*\).*/\1 \2/p' "$out") || true
+	[ "${failed:-x}" = 0 ] || { log "simulate round $1 failed"; cat "$out" >&2; exit 1; }
+	awk -v r="$1" -v n="$ok" -v t0="$t0" -v t1="$t1" -v s0="$s0" -v s1="$s1" -v c0="$c0" -v c1="$c1" -v hz="$TICK" \
+		'BEGIN { printf "%s\tprovision\t%s\t%.3f\t%.2f\t%.2f\n", r, n, (t1-t0)/1e9, (s1-s0)/hz, (c1-c0)/hz }' >>"$RESULTS"
 }
 
 for round in $(seq "$REPEAT"); do
 	log "round $round of $REPEAT: connects with the claim certificate ($CONNECTORS at once, $CONNECT_DURATION)"
 	connects "$round"
 	log "round $round of $REPEAT: $COUNT devices by claim with --csr, $CONCURRENCY at once"
-	measure "$round" provision "$OUT/ops" provision "$round"
+	provision "$round"
 done
 
 # Medians over the rounds of each measure.

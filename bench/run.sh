@@ -109,11 +109,11 @@ if [[ " $BROKERS " == *" mochi "* ]]; then
 fi
 
 # ------------------------------------------------------------ processes
-# pin CPUS: the taskset prefix that confines a command to CPUS (nothing
-# when CPUS is empty). taskset execs the command, so $! stays its pid.
-pin() { [ -n "$1" ] && printf '%s\n' taskset -c "$1"; return 0; }
-mapfile -t PIN_BROKER < <(pin "$BROKER_CPUS")
-mapfile -t PIN_GEN < <(pin "$GEN_CPUS")
+# The taskset prefixes that confine the broker and the generator to their
+# CPUs (empty when unset). taskset execs the command, so $! stays its pid.
+PIN_BROKER=() PIN_GEN=()
+[ -n "$BROKER_CPUS" ] && PIN_BROKER=(taskset -c "$BROKER_CPUS")
+[ -n "$GEN_CPUS" ] && PIN_GEN=(taskset -c "$GEN_CPUS")
 wait_port() { # port pid: wait until something accepts on 127.0.0.1:port
 	for _ in $(seq 150); do
 		kill -0 "$2" 2>/dev/null || return 1
