@@ -403,10 +403,12 @@ func (c *conn) kick(code mqtt.ReasonCode, reason string) {
 	time.AfterFunc(2*time.Second, func() { c.close(reason) })
 }
 
-// finish runs when the read loop ends. If a kick is sending its
+// finish runs when the read loop ends, on the goroutine that read: nothing
+// reads the connection after it. If a kick is sending its
 // DISCONNECT, the writer (or kick's timer) closes once it is written;
 // closing here would cut it off.
 func (c *conn) finish() {
+	c.idle.done()
 	c.wmu.Lock()
 	kicking := c.closing && !c.closed
 	c.wmu.Unlock()

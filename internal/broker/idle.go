@@ -247,6 +247,16 @@ func (w *idleWaiter) wait(deadline time.Time) (parked bool, err error) {
 	return false, w.rec.waitReadable()
 }
 
+// done gives the read buffer beneath TLS back to its pool once the
+// connection has stopped reading for good. It may still hold input nobody
+// will read: a client's close_notify arrives with its DISCONNECT, and
+// without this every such connection would leave a 16 KB chunk to the GC.
+func (w *idleWaiter) done() {
+	if w != nil {
+		w.rec.release()
+	}
+}
+
 // unpark drops the connection from the parker, for a connection closed
 // while parked: it is then never resumed.
 func (w *idleWaiter) unpark() {

@@ -55,3 +55,29 @@ func FuzzRecordConn(f *testing.F) {
 		}
 	})
 }
+
+// A connection that stops reading with a record still buffered beneath TLS
+// (a client's close_notify read along with its DISCONNECT) gives the buffer
+// back when it ends.
+func TestIdleWaiterDoneReleasesUnreadInput(t *testing.T) {
+	disconnect := []byte{23, 3, 3, 0, 2, 0xe0, 0x00}
+	closeNotify := []byte{21, 3, 3, 0, 2, 1, 0}
+	rec := newRecordConn(&chunkConn{data: append(disconnect, closeNotify...), chunk: 64})
+	got := make([]byte, 64)
+	for n := 0; n < len(disconnect); {
+		m, err := rec.Read(got[n:])
+		if err != nil {
+			t.Fatalf("reading the first record: %v", err)
+		}
+		n += m
+	}
+	if rec.buf == nil {
+		t.Fatal("the second record should still be buffered")
+	}
+	w := &idleWaiter{rec: rec}
+	w.done()
+	if rec.buf != nil || rec.r != 0 || rec.w != 0 {
+		t.Fatalf("done left the buffer: buf=%v r=%d w=%d", rec.buf != nil, rec.r, rec.w)
+	}
+	(*idleWaiter)(nil).done() // connections without an idle waiter
+}

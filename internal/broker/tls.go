@@ -68,14 +68,21 @@ func (v *VerifiedCache) add(k [32]byte) {
 // required client certificate. The curves exclude the hybrid post-quantum
 // key exchange (about 1.25x slower handshakes here); Go 1.24+ chooses among
 // them itself (X25519 in practice), whatever order is listed.
+//
+// There is no session resumption, as on AWS IoT Core, which offers none
+// (device SDKs turn their session caches off for it, e.g. nrfconnect/sdk-nrf
+// pull 3962): every connection presents and proves its certificate, and the
+// server sends no ticket, which with a client certificate inside would be
+// most of a kilobyte per connect to a device that cannot use it.
 func TLSConfig(server tls.Certificate, trust Trust) *tls.Config {
 	return &tls.Config{
-		Certificates:     []tls.Certificate{server},
-		MinVersion:       tls.VersionTLS12,
-		NextProtos:       alpn,
-		ClientAuth:       tls.RequireAnyClientCert,
-		CurvePreferences: []tls.CurveID{tls.CurveP256, tls.X25519},
-		VerifyConnection: trust.verify,
+		Certificates:           []tls.Certificate{server},
+		MinVersion:             tls.VersionTLS12,
+		NextProtos:             alpn,
+		ClientAuth:             tls.RequireAnyClientCert,
+		CurvePreferences:       []tls.CurveID{tls.CurveP256, tls.X25519},
+		VerifyConnection:       trust.verify,
+		SessionTicketsDisabled: true,
 	}
 }
 

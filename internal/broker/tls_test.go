@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
 	"testing"
@@ -152,3 +153,60 @@ func TestVerifiedCache(t *testing.T) {
 }
 
 func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// TestDeviceTLSNoResumption: the device listener issues no session tickets
+// (TLS 1.3) and resumes no session (TLS 1.2), as AWS IoT Core does not, so
+// every connection proves its certificate afresh.
+func TestDeviceTLSNoResumption(t *testing.T) {
+	ca, _ := pki.NewCA("roost", time.Now())
+	certPEM, keyPEM, _ := ca.IssueServer([]string{"127.0.0.1"}, time.Now())
+	server, _ := tls.X509KeyPair(certPEM, keyPEM)
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.Certificate())
+	dev, _ := ca.Issue(ctx, &pki.IssueRequest{KeyType: pki.KeyECDSAP256})
+	devCert, _ := tls.X509KeyPair(dev.CertPEM, dev.PrivateKeyPEM)
+
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", TLSConfig(server, Trust{Roots: roots}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			// One byte of application data: the client reads it after any
+			// NewSessionTicket, which the server sends first. Then wait for
+			// the client to close, so no unread data turns the close into
+			// a reset.
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				if _, err := c.Write([]byte{1}); err == nil {
+					io.Copy(io.Discard, c)
+				}
+			}()
+		}
+	}()
+	for _, v := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
+		cache := tls.NewLRUClientSessionCache(4)
+		for i := range 2 {
+			c, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{RootCAs: roots, ServerName: "127.0.0.1",
+				Certificates: []tls.Certificate{devCert}, MaxVersion: v, ClientSessionCache: cache})
+			if err != nil {
+				t.Fatalf("version %x, connection %d: %v", v, i, err)
+			}
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, err := c.Read(make([]byte, 1)); err != nil {
+				t.Fatalf("version %x, connection %d: read: %v", v, i, err)
+			}
+			resumed := c.ConnectionState().DidResume
+			c.Close()
+			if resumed {
+				t.Fatalf("version %x: connection %d resumed a session", v, i)
+			}
+		}
+	}
+}

@@ -8,11 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-
 	"path/filepath"
 	"time"
 
 	"github.com/roost-iot/roost/internal/broker"
+	"github.com/roost-iot/roost/internal/gctune"
 	"github.com/roost-iot/roost/internal/mqtt"
 	"github.com/roost-iot/roost/internal/pki"
 	"github.com/roost-iot/roost/internal/provisioning"
@@ -140,7 +140,7 @@ func (s *Server) startProvisioning() error {
 	s.broker.Handle("$aws/provisioning-templates/+/provision/+", route)
 	go svc.RunReaper(ctx, 5*time.Minute)
 	go trimMemory(ctx)
-	go tuneGC(ctx)
+	go gctune.Run(ctx)
 	return nil
 }
 
