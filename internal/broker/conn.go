@@ -38,11 +38,12 @@ type conn struct {
 	rate      bucket
 
 	wmu       sync.Mutex
-	pending   []byte // encoded packets waiting for the writer; wmu held
-	writing   bool   // a writer goroutine is running; wmu held
-	closing   bool   // close once pending is written; wmu held
-	closed    bool   // wmu held
-	reason    string // disconnect reason (AWS disconnectReason); wmu held
+	pending   []byte    // encoded packets waiting for the writer; wmu held
+	writing   bool      // a writer goroutine or an inline write is running; wmu held
+	lastWrite time.Time // when the last write ended; wmu held
+	closing   bool      // close once pending is written; wmu held
+	closed    bool      // wmu held
+	reason    string    // disconnect reason (AWS disconnectReason); wmu held
 	closeOnce sync.Once
 }
 
@@ -326,22 +327,30 @@ func (c *conn) send(p mqtt.Packet) bool { return c.enqueue(p, false) }
 
 func (c *conn) enqueue(p mqtt.Packet, droppable bool) bool {
 	c.wmu.Lock()
-	defer c.wmu.Unlock()
 	if c.closed || c.closing {
+		c.wmu.Unlock()
 		return false
 	}
 	if droppable && len(c.pending) > maxPendingBytes {
+		c.wmu.Unlock()
 		return false
 	}
 	if c.maxOut > 0 && p.Size(c.v) > c.maxOut {
+		c.wmu.Unlock()
 		return false // never send more than the client accepts [MQTT-3.1.2-24]
 	}
 	var err error
 	if c.pending, err = p.AppendTo(c.pending, c.v); err != nil {
+		c.wmu.Unlock()
 		c.b.log.Error("mqtt encode failed", "client", c.id.ClientID, "packet", p.Type(), "err", err)
 		return false
 	}
+	if now, ok := c.canInline(); ok {
+		c.writeInline(now) // releases wmu
+		return true
+	}
 	c.startWriter()
+	c.wmu.Unlock()
 	return true
 }
 
@@ -353,10 +362,17 @@ func (c *conn) startWriter() {
 	}
 }
 
+// writeTimeout bounds one write to a client that does not read.
+const writeTimeout = 30 * time.Second
+
 func (c *conn) writeLoop() {
 	var spare []byte
+	var wrote time.Time
 	for {
 		c.wmu.Lock()
+		if !wrote.IsZero() {
+			c.lastWrite = wrote
+		}
 		if len(c.pending) == 0 || c.closed {
 			c.writing = false
 			closing := c.closing && !c.closed
@@ -369,13 +385,14 @@ func (c *conn) writeLoop() {
 		buf := c.pending
 		c.pending = spare[:0]
 		c.wmu.Unlock()
-		c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		c.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
 		n, err := c.nc.Write(buf)
 		c.b.stats.BytesOut.Add(int64(n))
 		if err != nil {
 			c.close("CONNECTION_LOST")
 			return
 		}
+		wrote = time.Now()
 		spare = nil
 		if cap(buf) <= 16*1024 { // keep small buffers; let big ones go
 			spare = buf[:0]

@@ -62,6 +62,8 @@ type recordConn struct {
 	peek   [1]byte
 	polled bool                  // waitReadable has waited for the poller once
 	wait   func(fd uintptr) bool // the readiness test, made once
+
+	ws writeState // the write side (inline.go)
 }
 
 // readChunk is what one read(2) may take: a full TLS record and then some.
