@@ -31,6 +31,7 @@ LAT_RATE=${LAT_RATE:-100}                        # latency: total msgs/s
 LAT_PUBLISHERS=${LAT_PUBLISHERS:-10}
 LAT_QOS=${LAT_QOS:-1}
 LAT_DURATION=${LAT_DURATION:-60s}
+LAT_TOGETHER=${LAT_TOGETHER:-0}                  # 1: the latency scenario runs every broker at once (see below)
 IDLE_CONNS=${IDLE_CONNS:-"2000 10000"}           # one fresh broker per size
 IDLE_PROCS=${IDLE_PROCS:-1}                      # generator processes holding them (20,000 files each at most)
 IDLE_SETTLE=${IDLE_SETTLE:-25s}                  # idle this long before reading the broker's RSS (steady state: Roost trims its heap after 10-20 s idle)
@@ -133,6 +134,14 @@ for flag in --https-addr --ws-addr; do
 done
 
 BROKER_PID=
+broker_port() { # name
+	case $1 in
+	roost | roost-base) echo "$ROOST_PORT" ;;
+	mosquitto) echo "$MOSQUITTO_PORT" ;;
+	mochi) echo "$MOCHI_PORT" ;;
+	esac
+}
+
 BROKER_ADDR=
 start_broker() { # name
 	local name=$1 port
@@ -216,6 +225,36 @@ bench() { # label scenario flags...
 		log "$label: roost bench $1 failed (exit $?)"
 }
 
+# latency_together runs the latency scenario against every broker at the
+# same time, each with its own generator. At 100 msgs/s a broker uses a few
+# percent of a core, so they hardly compete; what they share is the
+# machine's own stalls (on this VM, bursts of 100-300 ms in which every
+# delivery is late), which then fall on every broker alike instead of on
+# whichever happened to be running. The tail percentiles become comparable.
+latency_together() { # round
+	local rep=$1 b pids=() gens=()
+	case " $BROKERS " in *" roost "*" roost-base "* | *" roost-base "*" roost "*)
+		echo "bench/run.sh: LAT_TOGETHER cannot run roost and roost-base at once (one port, one data directory)" >&2
+		exit 1 ;;
+	esac
+	for b in $BROKERS; do
+		start_broker "$b"
+		pids+=("$BROKER_PID")
+	done
+	sleep 2 # past the brokers' start-up work: steady-state latency
+	local i=0
+	for b in $BROKERS; do
+		BROKER_PID=${pids[$i]}
+		BROKER_ADDR=127.0.0.1:$(broker_port "$b")
+		bench "$b" latency --qos "$LAT_QOS" --publishers "$LAT_PUBLISHERS" --rate "$LAT_RATE" \
+			--payload "$PAYLOAD" --duration "$LAT_DURATION" --trace "$OUT/latency-$b-$rep.trace" &
+		gens+=("$!")
+		i=$((i + 1))
+	done
+	wait "${gens[@]}" || true
+	for BROKER_PID in "${pids[@]}"; do stop_broker; done
+}
+
 # Scenario by scenario, each broker in turn, so that whatever else the
 # machine runs meanwhile weighs on every broker alike; REPEAT times.
 for rep in $(seq "$REPEAT"); do
@@ -240,6 +279,10 @@ for rep in $(seq "$REPEAT"); do
 				done
 				;;
 			latency)
+				if [ "$LAT_TOGETHER" = 1 ]; then
+					[ "$b" = "${BROKERS%% *}" ] && latency_together "$rep"
+					continue
+				fi
 				start_broker "$b"
 				sleep 2 # past the broker's start-up work: steady-state latency
 				bench "$b" latency --qos "$LAT_QOS" --publishers "$LAT_PUBLISHERS" --rate "$LAT_RATE" \
