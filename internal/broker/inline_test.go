@@ -9,8 +9,29 @@ import (
 	"time"
 )
 
-// socketPair is a loopback TCP connection with small kernel buffers (no
-// autotuning), so that a few hundred KB fill them.
+// tcpPair is a loopback TCP connection; control, if set, configures both
+// sockets before they connect.
+func tcpPair(t *testing.T, control func(network, address string, rc syscall.RawConn) error) (server, client net.Conn) {
+	t.Helper()
+	ln, err := (&net.ListenConfig{Control: control}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err = (&net.Dialer{Control: control}).Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err = ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close(); server.Close() })
+	return server, client
+}
+
+// socketPair is a tcpPair with small kernel buffers (no autotuning), so
+// that a few hundred KB fill them, the server side under a recordConn.
 func socketPair(t *testing.T) (server *recordConn, client net.Conn) {
 	t.Helper()
 	small := func(_, _ string, rc syscall.RawConn) error {
@@ -19,20 +40,7 @@ func socketPair(t *testing.T) (server *recordConn, client net.Conn) {
 			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 8<<10)
 		})
 	}
-	ln, err := (&net.ListenConfig{Control: small}).Listen(t.Context(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err = (&net.Dialer{Control: small}).Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close(); client.Close() })
+	nc, client := tcpPair(t, small)
 	return newRecordConn(nc), client
 }
 

@@ -20,20 +20,7 @@ type parkedPair struct {
 
 func newParkedPair(t *testing.T) *parkedPair {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close(); server.Close() })
+	server, client := tcpPair(t, nil)
 	p := &parkedPair{client: client, woken: make(chan bool, 4)}
 	p.w = &idleWaiter{rec: newRecordConn(server), parker: getParker(), gauge: &p.gauge}
 	p.w.resume = func(timedOut bool) { p.woken <- timedOut }
