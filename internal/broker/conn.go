@@ -365,6 +365,18 @@ func (c *conn) startWriter() {
 // writeTimeout bounds one write to a client that does not read.
 const writeTimeout = 30 * time.Second
 
+// maxSpare is the largest write buffer a connection keeps for its next
+// packets; a bigger one goes to the GC.
+const maxSpare = 16 * 1024
+
+// write writes encoded packets, under the write deadline, and counts them.
+func (c *conn) write(buf []byte, now time.Time) error {
+	c.nc.SetWriteDeadline(now.Add(writeTimeout))
+	n, err := c.nc.Write(buf)
+	c.b.stats.BytesOut.Add(int64(n))
+	return err
+}
+
 func (c *conn) writeLoop() {
 	var spare []byte
 	var wrote time.Time
@@ -385,16 +397,13 @@ func (c *conn) writeLoop() {
 		buf := c.pending
 		c.pending = spare[:0]
 		c.wmu.Unlock()
-		c.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
-		n, err := c.nc.Write(buf)
-		c.b.stats.BytesOut.Add(int64(n))
-		if err != nil {
+		if err := c.write(buf, time.Now()); err != nil {
 			c.close("CONNECTION_LOST")
 			return
 		}
 		wrote = time.Now()
 		spare = nil
-		if cap(buf) <= 16*1024 { // keep small buffers; let big ones go
+		if cap(buf) <= maxSpare {
 			spare = buf[:0]
 		}
 	}

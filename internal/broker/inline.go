@@ -3,6 +3,7 @@ package broker
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -37,7 +38,7 @@ type writeState struct {
 	// inline is set by the connection's one inline writer around its
 	// tls.Conn.Write: then a Write that the socket does not take whole
 	// leaves the rest to flush instead of waiting.
-	inline bool
+	inline atomic.Bool
 }
 
 // Write writes p, never waiting when an inline write is under way (see
@@ -49,7 +50,8 @@ func (c *recordConn) Write(p []byte) (int, error) {
 	}
 	w := &c.ws
 	w.mu.Lock()
-	if w.done != nil && w.inline {
+	inline := w.inline.Load()
+	if w.done != nil && inline {
 		w.tail = append(w.tail, p...) // the rest of a record already begun
 		w.mu.Unlock()
 		return len(p), nil
@@ -70,7 +72,7 @@ func (c *recordConn) Write(p []byte) (int, error) {
 		w.mu.Unlock()
 		return n, err
 	}
-	if !w.inline {
+	if !inline {
 		w.mu.Unlock()
 		m, err := c.Conn.Write(p[n:]) // waits for room, under the write deadline
 		return n + m, err
@@ -129,13 +131,6 @@ func (c *recordConn) flushPending() bool {
 	return c.ws.done != nil
 }
 
-// setInline marks the inline writer's tls.Conn.Write (see writeState.inline).
-func (c *recordConn) setInline(on bool) {
-	c.ws.mu.Lock()
-	c.ws.inline = on
-	c.ws.mu.Unlock()
-}
-
 // canInline says whether the next packet may be written inline: the
 // connection can (TLS over a socket), has no writer running, has been
 // quiet for inlineQuiet, and nothing is left from an inline write. The
@@ -160,12 +155,10 @@ func (c *conn) writeInline(now time.Time) {
 	c.pending = nil
 	c.wmu.Unlock()
 
-	rec := c.idle.rec
-	c.nc.SetWriteDeadline(now.Add(writeTimeout))
-	rec.setInline(true)
-	n, err := c.nc.Write(buf)
-	rec.setInline(false)
-	c.b.stats.BytesOut.Add(int64(n))
+	inline := &c.idle.rec.ws.inline
+	inline.Store(true)
+	err := c.write(buf, now)
+	inline.Store(false)
 
 	c.wmu.Lock()
 	c.writing = false
@@ -178,7 +171,7 @@ func (c *conn) writeInline(now time.Time) {
 	}
 	if len(c.pending) > 0 || c.closing {
 		c.startWriter() // queued while this write ran, or a kick to finish
-	} else if cap(buf) <= 16*1024 {
+	} else if cap(buf) <= maxSpare {
 		c.pending = buf[:0]
 	}
 	c.wmu.Unlock()

@@ -54,9 +54,9 @@ func TestRecordConnInlineWriteNeverWaits(t *testing.T) {
 
 	wrote := make(chan error, 1)
 	go func() {
-		rc.setInline(true)
+		rc.ws.inline.Store(true)
 		n, err := rc.Write(first)
-		rc.setInline(false)
+		rc.ws.inline.Store(false)
 		if err == nil && n != len(first) {
 			err = io.ErrShortWrite
 		}
@@ -99,11 +99,11 @@ func TestRecordConnInlineWriteNeverWaits(t *testing.T) {
 // socket, and every later write reports the error.
 func TestRecordConnFlushErrorSticks(t *testing.T) {
 	rc, peer := socketPair(t)
-	rc.setInline(true)
+	rc.ws.inline.Store(true)
 	if _, err := rc.Write(make([]byte, 1<<20)); err != nil {
 		t.Fatalf("inline write: %v", err)
 	}
-	rc.setInline(false)
+	rc.ws.inline.Store(false)
 	if !rc.flushPending() {
 		t.Fatal("nothing was left to flush")
 	}
