@@ -86,7 +86,7 @@ func (p *publisher) write(r *run, start time.Time) {
 			n = min(n, free)
 		}
 		if rate > 0 {
-			due := int64(time.Since(start.Add(phase)).Seconds()*rate) + 1
+			due := due(time.Since(start.Add(phase)), rate)
 			if due <= p.sent.Load() {
 				next := start.Add(phase + time.Duration(float64(p.sent.Load())/rate*float64(time.Second)))
 				time.Sleep(time.Until(next))
@@ -99,6 +99,18 @@ func (p *publisher) write(r *run, start time.Time) {
 			return
 		}
 	}
+}
+
+// due is how many messages a publisher at rate msgs/s should have sent
+// elapsed after its first was due: none before (elapsed < 0), one at once,
+// then one more every 1/rate s. (Truncating a negative product toward zero
+// would make the first message due a whole interval early, and every
+// publisher would send its first at once, whatever its phase.)
+func due(elapsed time.Duration, rate float64) int64 {
+	if elapsed < 0 {
+		return 0
+	}
+	return int64(elapsed.Seconds()*rate) + 1
 }
 
 // send writes n messages in one write.
