@@ -119,7 +119,7 @@ func (c *recordConn) fill() error {
 	if c.buf == nil {
 		c.buf = readChunks.Get().(*[]byte)
 	}
-	n, err := c.Conn.Read(*c.buf)
+	n, err := c.read(*c.buf)
 	c.r, c.w = 0, n
 	if n > 0 {
 		return nil
@@ -129,6 +129,27 @@ func (c *recordConn) fill() error {
 		err = io.ErrNoProgress
 	}
 	return err
+}
+
+// read is net.Conn.Read made with rawRead: it waits in the poller, under
+// the read deadline, while the socket is empty.
+func (c *recordConn) read(p []byte) (n int, err error) {
+	if c.raw == nil {
+		return c.Conn.Read(p)
+	}
+	rerr := c.raw.Read(func(fd uintptr) bool {
+		n, err = rawRead(fd, p)
+		return err != syscall.EAGAIN
+	})
+	switch {
+	case rerr != nil:
+		return 0, rerr // closed, or the read deadline passed
+	case err != nil:
+		return 0, os.NewSyscallError("read", err)
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
 }
 
 func (c *recordConn) release() {
@@ -160,8 +181,7 @@ func (c *recordConn) readable(fd uintptr) bool {
 		return true
 	}
 	c.polled = true
-	_, _, err := syscall.Recvfrom(int(fd), c.peek[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-	return !errors.Is(err, syscall.EAGAIN)
+	return !rawPeekEmpty(fd, &c.peek)
 }
 
 // tlsReader is the tls.Conn beneath a connection's bufio.Reader. It

@@ -1,7 +1,7 @@
 package broker
 
 import (
-	"errors"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -74,7 +74,7 @@ func (c *recordConn) Write(p []byte) (int, error) {
 	}
 	if !inline {
 		w.mu.Unlock()
-		m, err := c.Conn.Write(p[n:]) // waits for room, under the write deadline
+		m, err := c.writeAll(p[n:]) // waits for room, under the write deadline
 		return n + m, err
 	}
 	w.tail = append(w.tail[:0], p[n:]...)
@@ -87,19 +87,44 @@ func (c *recordConn) Write(p []byte) (int, error) {
 // writeNow makes one non-blocking write(2): what the socket takes at once.
 func (c *recordConn) writeNow(p []byte) (n int, err error) {
 	rerr := c.raw.Write(func(fd uintptr) bool {
-		n, err = syscall.Write(int(fd), p)
+		n, err = rawWrite(fd, p)
 		return true // never wait for the poller
 	})
-	if n < 0 {
-		n = 0
-	}
-	if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EINTR) {
-		err = nil
-	}
-	if rerr != nil {
+	switch {
+	case rerr != nil:
 		return 0, rerr // closed, or the write deadline passed
+	case err == syscall.EAGAIN:
+		return 0, nil
+	case err != nil:
+		return 0, os.NewSyscallError("write", err)
 	}
-	return n, err
+	return n, nil
+}
+
+// writeAll is net.Conn.Write made with rawWrite: it waits in the poller,
+// under the write deadline, while the socket has no room.
+func (c *recordConn) writeAll(p []byte) (n int, err error) {
+	rerr := c.raw.Write(func(fd uintptr) bool {
+		for n < len(p) {
+			m, e := rawWrite(fd, p[n:])
+			if e == syscall.EAGAIN {
+				return false
+			}
+			if e != nil {
+				err = e
+				return true
+			}
+			n += m
+		}
+		return true
+	})
+	switch {
+	case rerr != nil:
+		return n, rerr
+	case err != nil:
+		return n, os.NewSyscallError("write", err)
+	}
+	return n, nil
 }
 
 // flush writes what an inline write left, waiting for the peer under the
@@ -112,7 +137,7 @@ func (c *recordConn) flush() {
 	for len(w.tail) > 0 && w.err == nil {
 		buf, w.tail = w.tail, buf[:0]
 		w.mu.Unlock()
-		_, err := c.Conn.Write(buf)
+		_, err := c.writeAll(buf)
 		w.mu.Lock()
 		if err != nil {
 			w.err = err

@@ -1,0 +1,34 @@
+//go:build !linux
+
+package broker
+
+import (
+	"errors"
+	"syscall"
+)
+
+// Elsewhere the socket calls go through package syscall (see
+// rawio_linux.go for why Linux does not).
+
+func rawRead(fd uintptr, p []byte) (int, error) {
+	for {
+		n, err := syscall.Read(int(fd), p)
+		if err != syscall.EINTR {
+			return max(n, 0), err
+		}
+	}
+}
+
+func rawWrite(fd uintptr, p []byte) (int, error) {
+	for {
+		n, err := syscall.Write(int(fd), p)
+		if err != syscall.EINTR {
+			return max(n, 0), err
+		}
+	}
+}
+
+func rawPeekEmpty(fd uintptr, b *[1]byte) bool {
+	_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	return errors.Is(err, syscall.EAGAIN)
+}
