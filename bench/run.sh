@@ -43,6 +43,8 @@ ROOST_PORT=${ROOST_PORT:-18883}
 MOSQUITTO_PORT=${MOSQUITTO_PORT:-18884}
 MOCHI_PORT=${MOCHI_PORT:-18885}
 ROOST_API_PORT=${ROOST_API_PORT:-18440}
+ROOST_BASE_PORT=${ROOST_BASE_PORT:-18886}        # roost-base: its own ports and a copy of Roost's data, so both can run at once
+ROOST_BASE_API_PORT=${ROOST_BASE_API_PORT:-18441}
 ROOST_DEBUG_ADDR=${ROOST_DEBUG_ADDR:-}             # e.g. 127.0.0.1:6060: Roost serves its runtime profiles there (go tool pprof)
 REPEAT=${REPEAT:-1}                              # rounds of everything; the table shows medians
 BROKER_CPUS=${BROKER_CPUS:-}                     # e.g. 0: the broker runs on these CPUs only (taskset -c; Go sizes GOMAXPROCS to them)
@@ -125,18 +127,23 @@ wait_port() { # port pid: wait until something accepts on 127.0.0.1:port
 }
 
 ROOST_DATA=$OUT/roost-data
-roost_args=(server --data-dir "$ROOST_DATA" --api-addr "127.0.0.1:$ROOST_API_PORT" --mqtt-addr "127.0.0.1:$ROOST_PORT"
-	--mqtt-publish-rate 0 --log-level warn --host localhost --host 127.0.0.1)
-[ -n "$ROOST_DEBUG_ADDR" ] && roost_args+=(--debug-addr "$ROOST_DEBUG_ADDR")
-# Keep every other listener of this build on loopback, on a port of the kernel's choosing.
-for flag in --https-addr --ws-addr; do
-	if "$ROOST" server --help 2>/dev/null | grep -q -- "$flag "; then roost_args+=("$flag" 127.0.0.1:0); fi
-done
+roost_args=() # set by set_roost_args
+set_roost_args() { # bin data-dir api-port mqtt-port
+	roost_args=(server --data-dir "$2" --api-addr "127.0.0.1:$3" --mqtt-addr "127.0.0.1:$4"
+		--mqtt-publish-rate 0 --log-level warn --host localhost --host 127.0.0.1)
+	[ -n "$ROOST_DEBUG_ADDR" ] && [ "$1" = "$ROOST" ] && roost_args+=(--debug-addr "$ROOST_DEBUG_ADDR")
+	# Keep every other listener of this build on loopback, on a port of the kernel's choosing.
+	local flag
+	for flag in --https-addr --ws-addr; do
+		if "$1" server --help 2>/dev/null | grep -q -- "$flag "; then roost_args+=("$flag" 127.0.0.1:0); fi
+	done
+}
 
 BROKER_PID=
 broker_port() { # name
 	case $1 in
-	roost | roost-base) echo "$ROOST_PORT" ;;
+	roost) echo "$ROOST_PORT" ;;
+	roost-base) echo "$ROOST_BASE_PORT" ;;
 	mosquitto) echo "$MOSQUITTO_PORT" ;;
 	mochi) echo "$MOCHI_PORT" ;;
 	esac
@@ -146,14 +153,16 @@ BROKER_ADDR=
 start_broker() { # name
 	local name=$1 port
 	case $name in
-	roost | roost-base)
+	roost)
 		port=$ROOST_PORT
-		local bin=$ROOST
-		if [ "$name" = roost-base ]; then
-			[ -x "$ROOST_BASE" ] || { echo "bench/run.sh: roost-base needs ROOST_BASE, a roost binary" >&2; exit 1; }
-			bin=$ROOST_BASE
-		fi
-		"${PIN_BROKER[@]}" env ${ROOST_GOGC:+GOGC=$ROOST_GOGC} "$bin" "${roost_args[@]}" >>"$OUT/logs/$name.log" 2>&1 &
+		set_roost_args "$ROOST" "$ROOST_DATA" "$ROOST_API_PORT" "$port"
+		"${PIN_BROKER[@]}" env ${ROOST_GOGC:+GOGC=$ROOST_GOGC} "$ROOST" "${roost_args[@]}" >>"$OUT/logs/$name.log" 2>&1 &
+		;;
+	roost-base)
+		[ -x "$ROOST_BASE" ] || { echo "bench/run.sh: roost-base needs ROOST_BASE, a roost binary" >&2; exit 1; }
+		port=$ROOST_BASE_PORT
+		set_roost_args "$ROOST_BASE" "$OUT/roost-base-data" "$ROOST_BASE_API_PORT" "$port"
+		"${PIN_BROKER[@]}" env ${ROOST_GOGC:+GOGC=$ROOST_GOGC} "$ROOST_BASE" "${roost_args[@]}" >>"$OUT/logs/$name.log" 2>&1 &
 		;;
 	mosquitto)
 		port=$MOSQUITTO_PORT
@@ -212,6 +221,8 @@ awsiot get-policy --policy-name BenchAllowAll >/dev/null 2>&1 || awsiot create-p
 	--policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:*","Resource":"*"}]}' >/dev/null
 awsiot attach-policy --policy-name BenchAllowAll --target "$arn"
 stop_broker
+# roost-base serves a copy: the same CA, server certificate and registered client.
+[[ " $BROKERS " == *" roost-base "* ]] && cp -a "$ROOST_DATA" "$OUT/roost-base-data"
 
 # ------------------------------------------------------------ scenarios
 bench() { # label scenario flags...
@@ -233,10 +244,6 @@ bench() { # label scenario flags...
 # whichever happened to be running. The tail percentiles become comparable.
 latency_together() { # round
 	local rep=$1 b pids=() gens=()
-	case " $BROKERS " in *" roost "*" roost-base "* | *" roost-base "*" roost "*)
-		echo "bench/run.sh: LAT_TOGETHER cannot run roost and roost-base at once (one port, one data directory)" >&2
-		exit 1 ;;
-	esac
 	for b in $BROKERS; do
 		start_broker "$b"
 		pids+=("$BROKER_PID")

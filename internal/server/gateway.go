@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/roost-iot/roost/internal/broker"
-	"github.com/roost-iot/roost/internal/gctune"
 	"github.com/roost-iot/roost/internal/mqtt"
 	"github.com/roost-iot/roost/internal/pki"
 	"github.com/roost-iot/roost/internal/provisioning"
@@ -139,8 +138,6 @@ func (s *Server) startProvisioning() error {
 	s.broker.Handle("$aws/certificates/create-from-csr/+", route)
 	s.broker.Handle("$aws/provisioning-templates/+/provision/+", route)
 	go svc.RunReaper(ctx, 5*time.Minute)
-	go trimMemory(ctx)
-	go gctune.Run(ctx)
 	return nil
 }
 

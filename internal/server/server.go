@@ -23,6 +23,7 @@ import (
 	"github.com/roost-iot/roost/internal/api"
 	"github.com/roost-iot/roost/internal/broker"
 	"github.com/roost-iot/roost/internal/config"
+	"github.com/roost-iot/roost/internal/gctune"
 	"github.com/roost-iot/roost/internal/iam"
 	"github.com/roost-iot/roost/internal/pki"
 	"github.com/roost-iot/roost/internal/policy"
@@ -59,6 +60,7 @@ type Server struct {
 	prov     *provisioning.Service
 
 	stopReaper context.CancelFunc
+	stopMemory context.CancelFunc // ends trimMemory and gctune.Run
 	done       chan error
 }
 
@@ -147,12 +149,23 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := writeCredentialsFile(s.cfg.DataDir, s.admin, s.cfg.Region, s.APIURL()); err != nil {
 		return fmt.Errorf("write credentials file: %w", err)
 	}
+	s.startMemoryTuning()
 	go func() { s.done <- s.apiSrv.Serve(ln) }()
 	go func() {
 		<-ctx.Done()
 		s.Close()
 	}()
 	return nil
+}
+
+// startMemoryTuning runs the process's heap housekeeping until Close: the
+// GC tuning of a small, busy heap (package gctune) and the trim of an idle
+// one (memtrim.go).
+func (s *Server) startMemoryTuning() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopMemory = cancel
+	go trimMemory(ctx)
+	go gctune.Run(ctx)
 }
 
 func (s *Server) secret(keyID string) (string, bool) {
@@ -177,6 +190,9 @@ func (s *Server) Close() error {
 	var errs []error
 	if s.stopReaper != nil {
 		s.stopReaper()
+	}
+	if s.stopMemory != nil {
+		s.stopMemory()
 	}
 	if s.httpsSrv != nil {
 		errs = append(errs, s.httpsSrv.Close())
