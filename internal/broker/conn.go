@@ -326,6 +326,15 @@ func (c *conn) dispatch(h mqtt.Header, body []byte) bool {
 func (c *conn) send(p mqtt.Packet) bool { return c.enqueue(p, false) }
 
 func (c *conn) enqueue(p mqtt.Packet, droppable bool) bool {
+	return c.enqueueWith(droppable, p.Type(), p.Size, p.AppendTo)
+}
+
+// enqueueWith is enqueue for a packet given by its methods. A packet
+// passed as mqtt.Packet escapes to the heap (the compiler cannot see
+// through an interface call); method values of a concrete packet, as the
+// publish and acknowledgement paths pass, keep it on their stack.
+func (c *conn) enqueueWith(droppable bool, t mqtt.PacketType, size func(mqtt.Version) int,
+	appendTo func([]byte, mqtt.Version) ([]byte, error)) bool {
 	c.wmu.Lock()
 	if c.closed || c.closing {
 		c.wmu.Unlock()
@@ -335,14 +344,14 @@ func (c *conn) enqueue(p mqtt.Packet, droppable bool) bool {
 		c.wmu.Unlock()
 		return false
 	}
-	if c.maxOut > 0 && p.Size(c.v) > c.maxOut {
+	if c.maxOut > 0 && size(c.v) > c.maxOut {
 		c.wmu.Unlock()
 		return false // never send more than the client accepts [MQTT-3.1.2-24]
 	}
 	var err error
-	if c.pending, err = p.AppendTo(c.pending, c.v); err != nil {
+	if c.pending, err = appendTo(c.pending, c.v); err != nil {
 		c.wmu.Unlock()
-		c.b.log.Error("mqtt encode failed", "client", c.id.ClientID, "packet", p.Type(), "err", err)
+		c.b.log.Error("mqtt encode failed", "client", c.id.ClientID, "packet", t, "err", err)
 		return false
 	}
 	if now, ok := c.canInline(); ok {

@@ -192,7 +192,7 @@ func (c *conn) publishPacket(b *Broker, d delivery, id uint16, dup bool) bool {
 		p.CorrelationData, p.UserProperties, p.SubscriptionIdentifiers = m.correlation, m.userProps, d.subIDs
 		p.HasMessageExpiryInterval, p.MessageExpiryInterval = m.hasExpiry, left // [MQTT-3.3.2-6]
 	}
-	if !c.enqueue(&p, d.qos == 0) {
+	if !c.enqueueWith(d.qos == 0, mqtt.TypePublish, p.Size, p.AppendTo) {
 		b.stats.Dropped.Add(1)
 		return false
 	}

@@ -62,8 +62,22 @@ type recordConn struct {
 	peek   [1]byte
 	polled bool                  // waitReadable has waited for the poller once
 	wait   func(fd uintptr) bool // the readiness test, made once
+	rd     rawCall               // the read side's read(2)
 
 	ws writeState // the write side (inline.go)
+	wr rawCall    // the write side's write(2), under ws's ordering
+}
+
+// rawCall is one read(2) or write(2) made through syscall.RawConn, its
+// arguments and results kept in the connection: its func is made once per
+// connection, so a call allocates nothing (a closure over locals would
+// escape, several allocations per packet).
+type rawCall struct {
+	fn  func(fd uintptr) bool
+	p   []byte
+	n   int
+	err error
+	all bool // a write of all of p, waiting for room; otherwise what the socket takes now
 }
 
 // readChunk is what one read(2) may take: a full TLS record and then some.
@@ -77,6 +91,8 @@ func newRecordConn(nc net.Conn) *recordConn {
 		if raw, err := sc.SyscallConn(); err == nil {
 			c.raw = raw
 			c.wait = c.readable
+			c.rd.fn = c.readSome
+			c.wr.fn = c.writeSome
 		}
 	}
 	return c
@@ -100,12 +116,17 @@ func (c *recordConn) Read(p []byte) (int, error) {
 		if c.nh == recordHeaderLen {
 			c.left = int(c.hdr[3])<<8 | int(c.hdr[4])
 		}
-	} else {
-		n = copy(p[:min(len(p), c.left)], in)
-		c.left -= n
 	}
-	if c.nh == recordHeaderLen && c.left == 0 {
-		c.nh = 0
+	// The body goes with its header when there is room: tls.Conn then
+	// finds the whole record after its first read (each of its reads
+	// allocates).
+	if c.nh == recordHeaderLen {
+		m := copy(p[n:min(len(p), n+c.left)], in[n:])
+		c.left -= m
+		n += m
+		if c.left == 0 {
+			c.nh = 0
+		}
 	}
 	if c.r += n; c.r == c.w {
 		c.release()
@@ -133,14 +154,14 @@ func (c *recordConn) fill() error {
 
 // read is net.Conn.Read made with rawRead: it waits in the poller, under
 // the read deadline, while the socket is empty.
-func (c *recordConn) read(p []byte) (n int, err error) {
+func (c *recordConn) read(p []byte) (int, error) {
 	if c.raw == nil {
 		return c.Conn.Read(p)
 	}
-	rerr := c.raw.Read(func(fd uintptr) bool {
-		n, err = rawRead(fd, p)
-		return err != syscall.EAGAIN
-	})
+	c.rd.p = p
+	rerr := c.raw.Read(c.rd.fn)
+	n, err := c.rd.n, c.rd.err
+	c.rd.p, c.rd.n, c.rd.err = nil, 0, nil
 	switch {
 	case rerr != nil:
 		return 0, rerr // closed, or the read deadline passed
@@ -150,6 +171,11 @@ func (c *recordConn) read(p []byte) (n int, err error) {
 		return 0, io.EOF
 	}
 	return n, nil
+}
+
+func (c *recordConn) readSome(fd uintptr) bool {
+	c.rd.n, c.rd.err = rawRead(fd, c.rd.p)
+	return c.rd.err != syscall.EAGAIN // otherwise wait for the poller
 }
 
 func (c *recordConn) release() {

@@ -81,3 +81,46 @@ func TestIdleWaiterDoneReleasesUnreadInput(t *testing.T) {
 	}
 	(*idleWaiter)(nil).done() // connections without an idle waiter
 }
+
+// A record that has arrived whole is handed over in one read, header and
+// body: tls.Conn then reads each record once (each of its reads
+// allocates).
+func TestRecordConnHandsRecordWhole(t *testing.T) {
+	first := []byte{23, 3, 3, 0, 3, 'a', 'b', 'c'}
+	second := []byte{23, 3, 3, 0, 1, 'z'}
+	rec := newRecordConn(&chunkConn{data: append(append([]byte{}, first...), second...), chunk: 64})
+	for _, want := range [][]byte{first, second} {
+		got := make([]byte, 512)
+		n, err := rec.Read(got)
+		if err != nil || !bytes.Equal(got[:n], want) {
+			t.Fatalf("read % x, %v; want % x", got[:n], err, want)
+		}
+	}
+}
+
+// Reading and writing a socket through recordConn allocates nothing: the
+// calls it hands to syscall.RawConn are made once per connection.
+func TestRecordConnRawIODoesNotAllocate(t *testing.T) {
+	nc, client := tcpPair(t, nil)
+	rec := newRecordConn(nc)
+	msg := []byte{23, 3, 3, 0, 3, 'a', 'b', 'c'}
+	buf := make([]byte, 64)
+	echo := func() {
+		if _, err := client.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := rec.read(buf); err != nil || n != len(msg) {
+			t.Fatalf("read %d, %v", n, err)
+		}
+		if n, err := rec.writeNow(msg); err != nil || n != len(msg) {
+			t.Fatalf("writeNow %d, %v", n, err)
+		}
+		if _, err := io.ReadFull(client, buf[:len(msg)]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	echo()
+	if allocs := testing.AllocsPerRun(100, echo); allocs > 0 {
+		t.Errorf("%v allocations per read and write, want 0", allocs)
+	}
+}

@@ -85,46 +85,49 @@ func (c *recordConn) Write(p []byte) (int, error) {
 }
 
 // writeNow makes one non-blocking write(2): what the socket takes at once.
-func (c *recordConn) writeNow(p []byte) (n int, err error) {
-	rerr := c.raw.Write(func(fd uintptr) bool {
-		n, err = rawWrite(fd, p)
-		return true // never wait for the poller
-	})
-	switch {
-	case rerr != nil:
-		return 0, rerr // closed, or the write deadline passed
-	case err == syscall.EAGAIN:
-		return 0, nil
-	case err != nil:
-		return 0, os.NewSyscallError("write", err)
-	}
-	return n, nil
+func (c *recordConn) writeNow(p []byte) (int, error) {
+	return c.rawWrite(p, false)
 }
 
 // writeAll is net.Conn.Write made with rawWrite: it waits in the poller,
 // under the write deadline, while the socket has no room.
-func (c *recordConn) writeAll(p []byte) (n int, err error) {
-	rerr := c.raw.Write(func(fd uintptr) bool {
-		for n < len(p) {
-			m, e := rawWrite(fd, p[n:])
-			if e == syscall.EAGAIN {
-				return false
-			}
-			if e != nil {
-				err = e
-				return true
-			}
-			n += m
-		}
-		return true
-	})
+func (c *recordConn) writeAll(p []byte) (int, error) {
+	return c.rawWrite(p, true)
+}
+
+// rawWrite runs c.wr; the write side makes one call at a time (see
+// writeState).
+func (c *recordConn) rawWrite(p []byte, all bool) (int, error) {
+	c.wr.p, c.wr.all = p, all
+	rerr := c.raw.Write(c.wr.fn)
+	n, err := c.wr.n, c.wr.err
+	c.wr.p, c.wr.n, c.wr.err = nil, 0, nil
 	switch {
 	case rerr != nil:
-		return n, rerr
+		return n, rerr // closed, or the write deadline passed
 	case err != nil:
 		return n, os.NewSyscallError("write", err)
 	}
 	return n, nil
+}
+
+func (c *recordConn) writeSome(fd uintptr) bool {
+	w := &c.wr
+	for w.n < len(w.p) {
+		m, err := rawWrite(fd, w.p[w.n:])
+		switch {
+		case err == syscall.EAGAIN:
+			return !w.all // a full write waits for the poller
+		case err != nil:
+			w.err = err
+			return true
+		}
+		w.n += m
+		if !w.all {
+			break
+		}
+	}
+	return true
 }
 
 // flush writes what an inline write left, waiting for the peer under the

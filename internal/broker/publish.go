@@ -65,7 +65,8 @@ func (c *conn) onPublish(p *mqtt.Publish) bool {
 func (c *conn) ackPublish(p *mqtt.Publish) {
 	switch p.QoS {
 	case 1:
-		c.send(&mqtt.Puback{PacketID: p.PacketID}) // [MQTT-4.3.2-2]
+		ack := mqtt.Puback{PacketID: p.PacketID}
+		c.enqueueWith(false, mqtt.TypePuback, ack.Size, ack.AppendTo) // [MQTT-4.3.2-2]
 	case 2:
 		c.send(&mqtt.Pubrec{PacketID: p.PacketID}) // [MQTT-4.3.3-8]
 	}
