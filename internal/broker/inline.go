@@ -111,10 +111,15 @@ func (c *recordConn) rawWrite(p []byte, all bool) (int, error) {
 	return n, nil
 }
 
+// rawWriteChunk bounds one write(2): the runtime cannot preempt a raw
+// system call, and the socket may take megabytes at once; between chunks it
+// can (a GC's stop-the-world waits for no more than a chunk's copy).
+const rawWriteChunk = 64 << 10
+
 func (c *recordConn) writeSome(fd uintptr) bool {
 	w := &c.wr
 	for w.n < len(w.p) {
-		m, err := rawWrite(fd, w.p[w.n:])
+		m, err := rawWrite(fd, w.p[w.n:min(len(w.p), w.n+rawWriteChunk)])
 		switch {
 		case err == syscall.EAGAIN:
 			return !w.all // a full write waits for the poller
@@ -123,9 +128,6 @@ func (c *recordConn) writeSome(fd uintptr) bool {
 			return true
 		}
 		w.n += m
-		if !w.all {
-			break
-		}
 	}
 	return true
 }
