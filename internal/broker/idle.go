@@ -87,7 +87,7 @@ var readChunks = sync.Pool{New: func() any { b := make([]byte, readChunk); retur
 
 func newRecordConn(nc net.Conn) *recordConn {
 	c := &recordConn{Conn: nc}
-	if sc, ok := nc.(syscall.Conn); ok {
+	if sc, ok := nc.(syscall.Conn); ok && waitsOnDescriptor {
 		if raw, err := sc.SyscallConn(); err == nil {
 			c.raw = raw
 			c.wait = c.readable

@@ -16,6 +16,10 @@ import (
 // of sysmon per message, on the path of every delivery. A call that
 // cannot block needs no such care.
 
+// waitsOnDescriptor: recordConn waits for readiness on the socket (see
+// idle.go) and reads and writes it with these.
+const waitsOnDescriptor = true
+
 func rawRead(fd uintptr, p []byte) (int, error) {
 	return rawIO(syscall.SYS_READ, fd, p)
 }

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package broker
 
@@ -9,6 +9,8 @@ import (
 
 // Elsewhere the socket calls go through package syscall (see
 // rawio_linux.go for why Linux does not).
+
+const waitsOnDescriptor = true
 
 func rawRead(fd uintptr, p []byte) (int, error) {
 	for {
