@@ -1,9 +1,11 @@
 package broker
 
 import (
+	"os"
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // A parked connection has no goroutine at all: its socket is registered,
@@ -19,6 +21,8 @@ import (
 // it.
 type parker struct {
 	epfd   int
+	file   *os.File        // epfd, in Go's poller (and kept from its finalizer)
+	raw    syscall.RawConn // waits on epfd in Go's poller
 	mu     sync.Mutex
 	next   uint64                 // last token handed out; mu held
 	parked map[uint64]*idleWaiter // by token; mu held
@@ -37,7 +41,18 @@ func getParker() *parker {
 		if err != nil {
 			return
 		}
-		theParker = &parker{epfd: fd, parked: map[uint64]*idleWaiter{}}
+		// A non-blocking descriptor handed to os.NewFile joins Go's poller.
+		if err := syscall.SetNonblock(fd, true); err != nil {
+			syscall.Close(fd)
+			return
+		}
+		file := os.NewFile(uintptr(fd), "parker-epoll")
+		raw, err := file.SyscallConn()
+		if err != nil {
+			file.Close()
+			return
+		}
+		theParker = &parker{epfd: fd, file: file, raw: raw, parked: map[uint64]*idleWaiter{}}
 		go theParker.run()
 	})
 	return theParker
@@ -45,20 +60,45 @@ func getParker() *parker {
 
 // run wakes the connections whose sockets became readable (data, end of
 // stream or an error: the read loop then reads and finds out which).
+//
+// It waits for the parker's epoll instance to become readable in Go's own
+// poller, like any socket, then takes the events without blocking. A
+// blocking epoll_wait would hold a thread in the kernel: each wake-up would
+// return on that thread, and the read loop it starts would wait for
+// another thread to be woken to run it, a handoff between cores on the
+// path of every message to a parked connection. This way the thread that
+// Go's poller wakes runs the parker and then, as soon as it waits again,
+// the read loop it started.
 func (p *parker) run() {
 	events := make([]syscall.EpollEvent, 256)
-	for {
-		n, err := syscall.EpollWait(p.epfd, events, -1)
-		if err != nil {
-			if err == syscall.EINTR {
-				continue
+	var n int
+	var werr syscall.Errno
+	take := func(fd uintptr) bool {
+		for {
+			if n, werr = epollWaitNow(fd, events); werr != syscall.EINTR {
+				return n > 0 || werr != 0 // nothing ready: wait in the poller
 			}
-			panic("broker: epoll_wait on the parker: " + err.Error()) // only EBADF/EFAULT/EINVAL: a bug
+		}
+	}
+	for {
+		if err := p.raw.Read(take); err != nil {
+			panic("broker: waiting on the parker's epoll: " + err.Error()) // never closed: a bug
+		}
+		if werr != 0 {
+			panic("broker: epoll_wait on the parker: " + werr.Error()) // only EBADF/EFAULT/EINVAL: a bug
 		}
 		for _, ev := range events[:n] {
 			p.wake(uint64(uint32(ev.Fd))|uint64(uint32(ev.Pad))<<32, false)
 		}
 	}
+}
+
+// epollWaitNow takes the events that are ready, without waiting (and, as
+// it cannot block, without entersyscall; see rawio_linux.go).
+func epollWaitNow(epfd uintptr, events []syscall.EpollEvent) (int, syscall.Errno) {
+	n, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, epfd, uintptr(unsafe.Pointer(&events[0])),
+		uintptr(len(events)), 0, 0, 0)
+	return int(n), errno
 }
 
 // park registers w's socket and deadline (zero: none) and reports true;

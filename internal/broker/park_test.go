@@ -134,3 +134,27 @@ func TestParkerWakesOnPeerClose(t *testing.T) {
 		t.Fatal("a peer close resumed it as timed out")
 	}
 }
+
+// More connections than one epoll_wait takes (256) become readable at
+// once: every one is resumed. The parker waits for its epoll instance in
+// Go's poller, which reports it edge-triggered, so it must take events
+// until none are left before it waits again.
+func TestParkerResumesABurstBeyondOneWait(t *testing.T) {
+	const n = 300
+	pairs := make([]*parkedPair, n)
+	for i := range pairs {
+		pairs[i] = newParkedPair(t)
+		if !pairs[i].w.parker.park(pairs[i].w, time.Time{}) {
+			t.Fatal("park failed")
+		}
+	}
+	time.Sleep(20 * time.Millisecond) // every registration in place before any input
+	for _, p := range pairs {
+		p.client.Write([]byte{0xc0, 0x00})
+	}
+	for _, p := range pairs {
+		if p.resumed(t) {
+			t.Fatal("input resumed it as timed out")
+		}
+	}
+}
