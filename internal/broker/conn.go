@@ -115,8 +115,9 @@ func (c *conn) serve() {
 	}
 }
 
-// resume restarts a parked connection's read loop in a new goroutine: its
-// socket became readable, or (timedOut) its keep-alive deadline passed.
+// resume restarts a parked connection's read loop on a resumer
+// (resumer.go): its socket became readable, or (timedOut) its keep-alive
+// deadline passed.
 func (c *conn) resume(timedOut bool) {
 	if timedOut {
 		go func() {
@@ -125,10 +126,12 @@ func (c *conn) resume(timedOut bool) {
 		}()
 		return
 	}
-	go func() {
-		c.rd = getReading(c.src)
-		c.serve()
-	}()
+	theResumers.run(c.serveResumed)
+}
+
+func (c *conn) serveResumed() {
+	c.rd = getReading(c.src)
+	c.serve()
 }
 
 // run is start for callers that must block until the connection ends

@@ -236,7 +236,7 @@ type idleWaiter struct {
 	parker     *parker
 	parkAfter  time.Duration
 	gauge      *atomic.Int64       // the broker's count of parked connections
-	resume     func(timedOut bool) // restarts the read loop in a new goroutine
+	resume     func(timedOut bool) // restarts the read loop on a resumer (resumer.go)
 	registered bool                // the socket is in the parker's epoll set
 	// Under parker.mu:
 	token    uint64
