@@ -198,17 +198,18 @@ func (c *conn) readLoop() (parked bool) {
 	}
 	max := c.b.limits.maxPacket()
 	for {
+		now := time.Now() // one clock read per packet, for both deadlines
 		var deadline time.Time
 		if c.keepAlive > 0 {
 			// The server closes after 1.5 times the Keep Alive [MQTT-3.1.2-22].
-			deadline = time.Now().Add(c.keepAlive * 3 / 2)
+			deadline = now.Add(c.keepAlive * 3 / 2)
 		}
 		if !c.idle.canWait(c.rd.br.Buffered()) {
 			c.nc.SetReadDeadline(deadline)
 		} else {
 			putReading(c.rd)
 			c.rd = nil
-			parked, err := c.idle.wait(deadline) // sets the read deadline itself
+			parked, err := c.idle.wait(now, deadline) // sets the read deadline itself
 			if parked {
 				return true
 			}

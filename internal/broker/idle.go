@@ -270,13 +270,13 @@ func (w *idleWaiter) canWait(buffered int) bool {
 
 // wait blocks until data arrives, the keep-alive deadline (zero: none)
 // passes or the connection closes, and leaves the read deadline set to
-// it. A connection still quiet after parkAfter is parked instead: wait
-// returns true, the read loop's goroutine ends, and w.resume starts
+// it. A connection still quiet parkAfter after now is parked instead:
+// wait returns true, the read loop's goroutine ends, and w.resume starts
 // another when there is something to do.
-func (w *idleWaiter) wait(deadline time.Time) (parked bool, err error) {
+func (w *idleWaiter) wait(now, deadline time.Time) (parked bool, err error) {
 	var park time.Time
 	if w.parker != nil {
-		park = time.Now().Add(w.parkAfter)
+		park = now.Add(w.parkAfter)
 	}
 	if park.IsZero() || !deadline.IsZero() && !park.Before(deadline) {
 		w.rec.SetReadDeadline(deadline)

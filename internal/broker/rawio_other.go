@@ -12,18 +12,12 @@ import (
 
 const waitsOnDescriptor = true
 
-func rawRead(fd uintptr, p []byte) (int, error) {
-	for {
-		n, err := syscall.Read(int(fd), p)
-		if err != syscall.EINTR {
-			return max(n, 0), err
-		}
-	}
-}
+func rawRead(fd uintptr, p []byte) (int, error)  { return retryEINTR(syscall.Read, fd, p) }
+func rawWrite(fd uintptr, p []byte) (int, error) { return retryEINTR(syscall.Write, fd, p) }
 
-func rawWrite(fd uintptr, p []byte) (int, error) {
+func retryEINTR(op func(int, []byte) (int, error), fd uintptr, p []byte) (int, error) {
 	for {
-		n, err := syscall.Write(int(fd), p)
+		n, err := op(int(fd), p)
 		if err != syscall.EINTR {
 			return max(n, 0), err
 		}
